@@ -1,0 +1,70 @@
+# The verbs a person types. `make demo` and `make test` set up all they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+BIN       := $(VENV)/bin
+BUILD     := build
+GITDIR    := $(CURDIR)/$(BUILD)/git
+DEMO_HOST := flask-demo
+DEMO_PORT := 8080
+IMAGE_12  := flask-vps:debian12
+IMAGE_13  := flask-vps:debian13
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+
+.PHONY: help demo down test lint app-test molecule venv docker images app-repo
+
+help:
+	@echo "make demo   deploy the sample app to a local throwaway VPS container"
+	@echo "make down   remove the demo container"
+	@echo "make test   lint, app tests and every Molecule scenario"
+	@echo "make lint   yamllint, ansible-lint, ruff, shellcheck"
+
+# --- setup: each step is skipped when already done ----------------------------
+$(BIN)/ansible-playbook: requirements-tools.txt app/requirements.txt
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-tools.txt
+	touch $@
+
+venv: $(BIN)/ansible-playbook
+
+docker:
+	@tools/ensure-docker
+
+images: docker
+	@images/build bookworm $(IMAGE_12)
+	@images/build trixie $(IMAGE_13)
+
+app-repo:
+	@mkdir -p $(GITDIR)
+	@echo "sample app published at $(GITDIR)/hello.git, commit $$(tools/app-repo app $(GITDIR)/hello.git)"
+
+# --- the demo ---------------------------------------------------------------
+demo: venv docker app-repo
+	@images/build bookworm $(IMAGE_12)
+	@tools/demo-host $(DEMO_HOST) $(IMAGE_12) $(DEMO_PORT) $(GITDIR)
+	$(BIN)/ansible-playbook -i inventory/demo deploy.yml
+	@curl -fsS http://127.0.0.1:$(DEMO_PORT)/ >/dev/null
+	@echo "App live at http://127.0.0.1:$(DEMO_PORT)/"
+
+down:
+	@docker rm -f $(DEMO_HOST) >/dev/null 2>&1 || true
+	@echo "demo host removed"
+
+# --- tests ------------------------------------------------------------------
+test: lint app-test molecule
+
+lint: venv
+	$(BIN)/yamllint --strict .
+	$(BIN)/ansible-lint
+	$(BIN)/ruff check app
+	$(BIN)/ruff format --check app
+	shellcheck tools/* images/build images/slim.sh .ci/run
+
+app-test: venv
+	cd app && ../$(BIN)/pytest -q
+
+molecule: venv images app-repo
+	@tools/molecule-all

@@ -1,0 +1,24 @@
+import pytest
+
+from hello_world import app
+
+
+@pytest.fixture
+def client():
+    return app.test_client()
+
+
+def test_index_says_hola_mundo(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "Hola, mundo"
+
+
+def test_healthz_reports_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_unknown_path_is_404(client):
+    assert client.get("/nope").status_code == 404
