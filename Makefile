@@ -33,9 +33,11 @@ venv: $(BIN)/ansible-playbook
 docker:
 	@tools/ensure-docker
 
+# Both releases at once: each debootstrap waits mostly on the mirror.
 images: docker
-	@images/build bookworm $(IMAGE_12)
-	@images/build trixie $(IMAGE_13)
+	@images/build bookworm $(IMAGE_12) & p12=$$!; \
+	 images/build trixie $(IMAGE_13) & p13=$$!; \
+	 wait $$p12 && wait $$p13
 
 app-repo:
 	@mkdir -p $(GITDIR)
