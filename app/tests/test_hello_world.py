@@ -1,11 +1,12 @@
 import pytest
 
-from hello_world import app
+from hello_world import app, create_app
 
 
-@pytest.fixture
-def client():
-    return app.test_client()
+@pytest.fixture(params=["module app", "factory app"])
+def client(request):
+    flask_app = app if request.param == "module app" else create_app()
+    return flask_app.test_client()
 
 
 def test_index_says_hola_mundo(client):
@@ -22,3 +23,7 @@ def test_healthz_reports_ok(client):
 
 def test_unknown_path_is_404(client):
     assert client.get("/nope").status_code == 404
+
+
+def test_factory_builds_a_new_app_each_time():
+    assert create_app() is not create_app()
