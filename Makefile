@@ -13,11 +13,17 @@ IMAGE_13  := flask-vps:debian13
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help demo down test lint app-test molecule venv docker images app-repo
+ENV       ?= demo
+VERSION   ?=
+TO        ?=
+
+.PHONY: help demo down deploy rollback test lint app-test molecule venv docker images app-repo
 
 help:
 	@echo "make demo   deploy the sample app to a local throwaway VPS container"
 	@echo "make down   remove the demo container"
+	@echo "make deploy ENV=production [VERSION=ref]   provision and deploy inventory/ENV"
+	@echo "make rollback ENV=production [TO=release]  back to the previous (or a named) release"
 	@echo "make test   lint, app tests and every Molecule scenario"
 	@echo "make lint   yamllint, ansible-lint, ruff, shellcheck"
 
@@ -54,6 +60,13 @@ demo: venv docker app-repo
 down:
 	@docker rm -f $(DEMO_HOST) >/dev/null 2>&1 || true
 	@echo "demo host removed"
+
+# --- operating an environment (inventory/$(ENV)) ----------------------------
+deploy: venv
+	$(BIN)/ansible-playbook -i inventory/$(ENV) deploy.yml $(if $(VERSION),-e app_version=$(VERSION))
+
+rollback: venv
+	$(BIN)/ansible-playbook -i inventory/$(ENV) playbooks/rollback.yml $(if $(TO),-e app_rollback_to=$(TO))
 
 # --- tests ------------------------------------------------------------------
 test: lint app-test molecule

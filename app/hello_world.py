@@ -4,9 +4,22 @@ Gunicorn serves it as ``hello_world:app``; ``hello_world:create_app()`` is the
 app-factory form of the same app, which the tests deploy too.
 """
 
+import json
+from pathlib import Path
+
 from flask import Blueprint, Flask, jsonify
 
+# Written by the deploy into each release: which release this code is.
+RELEASE_FILE = Path(__file__).with_name("RELEASE.json")
+
 pages = Blueprint("pages", __name__)
+
+
+def release_id() -> str | None:
+    try:
+        return json.loads(RELEASE_FILE.read_text(encoding="utf-8"))["id"]
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 @pages.get("/")
@@ -17,7 +30,7 @@ def index() -> str:
 @pages.get("/healthz")
 def healthz():
     """Readiness: the app imported, booted and answers requests."""
-    return jsonify(status="ok")
+    return jsonify(status="ok", release=release_id())
 
 
 def create_app() -> Flask:

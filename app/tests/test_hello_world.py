@@ -18,7 +18,7 @@ def test_index_says_hola_mundo(client):
 def test_healthz_reports_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
+    assert response.get_json() == {"status": "ok", "release": None}
 
 
 def test_unknown_path_is_404(client):
@@ -27,3 +27,10 @@ def test_unknown_path_is_404(client):
 
 def test_factory_builds_a_new_app_each_time():
     assert create_app() is not create_app()
+
+
+def test_healthz_names_the_release(client, tmp_path, monkeypatch):
+    record = tmp_path / "RELEASE.json"
+    record.write_text('{"id": "20260101T000000Z-abc"}', encoding="utf-8")
+    monkeypatch.setattr("hello_world.RELEASE_FILE", record)
+    assert client.get("/healthz").get_json()["release"] == "20260101T000000Z-abc"
