@@ -74,9 +74,10 @@ test: lint app-test molecule
 lint: venv
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint
-	$(BIN)/ruff check app
-	$(BIN)/ruff format --check app
-	shellcheck tools/* images/build images/slim.sh .ci/run
+	$(BIN)/ruff check app tools/loadgen.py
+	$(BIN)/ruff format --check app tools/loadgen.py
+	shellcheck $$(grep -l '^#!/usr/bin/env bash' tools/*) images/build images/slim.sh .ci/run
+	cd app && SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt ../$(BIN)/uv lock --check
 
 app-test: venv
 	cd app && ../$(BIN)/pytest -q
