@@ -16,14 +16,17 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 ENV       ?= demo
 VERSION   ?=
 TO        ?=
+# Extra ansible-playbook arguments, e.g. ARGS='-e app_rollback_past_migrations=true'
+ARGS      ?=
 
-.PHONY: help demo down deploy rollback test lint app-test molecule venv docker images app-repo
+.PHONY: help demo down deploy rollback releases test lint app-test molecule venv docker images app-repo
 
 help:
 	@echo "make demo   deploy the sample app to a local throwaway VPS container"
 	@echo "make down   remove the demo container"
 	@echo "make deploy ENV=production [VERSION=ref]   provision and deploy inventory/ENV"
 	@echo "make rollback ENV=production [TO=release]  back to the previous (or a named) release"
+	@echo "make releases ENV=production   each host's releases: state, commit, version, who, when"
 	@echo "make test   lint, app tests and every Molecule scenario"
 	@echo "make lint   yamllint, ansible-lint, ruff, shellcheck"
 
@@ -63,10 +66,13 @@ down:
 
 # --- operating an environment (inventory/$(ENV)) ----------------------------
 deploy: venv
-	$(BIN)/ansible-playbook -i inventory/$(ENV) deploy.yml $(if $(VERSION),-e app_version=$(VERSION))
+	$(BIN)/ansible-playbook -i inventory/$(ENV) deploy.yml $(if $(VERSION),-e app_version=$(VERSION)) $(ARGS)
 
 rollback: venv
-	$(BIN)/ansible-playbook -i inventory/$(ENV) playbooks/rollback.yml $(if $(TO),-e app_rollback_to=$(TO))
+	$(BIN)/ansible-playbook -i inventory/$(ENV) playbooks/rollback.yml $(if $(TO),-e app_rollback_to=$(TO)) $(ARGS)
+
+releases: venv
+	$(BIN)/ansible-playbook -i inventory/$(ENV) playbooks/releases.yml $(ARGS)
 
 # --- tests ------------------------------------------------------------------
 test: lint app-test molecule
@@ -74,8 +80,8 @@ test: lint app-test molecule
 lint: venv
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint
-	$(BIN)/ruff check app tools/loadgen.py
-	$(BIN)/ruff format --check app tools/loadgen.py
+	$(BIN)/ruff check app tools/loadgen.py roles/app/files molecule
+	$(BIN)/ruff format --check app tools/loadgen.py roles/app/files molecule
 	shellcheck $$(grep -l '^#!/usr/bin/env bash' tools/*) images/build images/slim.sh .ci/run
 	cd app && SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt ../$(BIN)/uv lock --check
 

@@ -5,6 +5,7 @@ app-factory form of the same app, which the tests deploy too.
 """
 
 import json
+import os
 from pathlib import Path
 
 from flask import Blueprint, Flask, jsonify
@@ -34,11 +35,18 @@ def healthz():
 
 
 def create_app() -> Flask:
-    """App factory: a new app with the same pages."""
-    factory_app = Flask(__name__)
-    factory_app.register_blueprint(pages)
-    return factory_app
+    """App factory: a new app with the pages and the settings below.
+
+    TRUSTED_HOSTS (comma-separated, from the environment) makes the app refuse
+    requests for any other Host with 400, as Flask's TRUSTED_HOSTS and
+    Django's ALLOWED_HOSTS do; unset, any host is served.
+    """
+    new_app = Flask(__name__)
+    trusted = [host.strip() for host in os.environ.get("TRUSTED_HOSTS", "").split(",")]
+    if any(trusted):
+        new_app.config["TRUSTED_HOSTS"] = [host for host in trusted if host]
+    new_app.register_blueprint(pages)
+    return new_app
 
 
-app = Flask(__name__)
-app.register_blueprint(pages)
+app = create_app()

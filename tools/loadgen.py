@@ -4,11 +4,11 @@
 Sends GET requests from a few threads, each on a new connection (as browsers
 behind separate clients would), at a steady rate if one is given, until a
 stop file appears, a request budget is spent or a time limit passes,
-whichever comes first. A request fails when it
-raises (refused, reset, timeout) or answers anything but the expected status.
-It records which releases answered (a response header), in the order first
-seen, so a test can see traffic move from one release to the next and
-nowhere else.
+whichever comes first. A request fails when it raises (refused, reset,
+timeout) or answers anything but the expected status. It records which
+releases answered (a response header), in the order first seen, and which
+answered the failed requests, so a test can see traffic move from one
+release to the next and nowhere else.
 
 Writes a JSON summary (--out) and prints one line; stdlib only, so it runs on
 the controller or inside a target with its system Python.
@@ -47,6 +47,8 @@ class Tally:
         self.requests = 0
         self.failed = 0
         self.failures = {}
+        # release that answered a failed request ("" when none did) -> count
+        self.failed_by_release = {}
         # release -> {first, last (s since start), answers}, in order first seen
         self.releases = {}
         self.max_latency = 0.0
@@ -58,6 +60,8 @@ class Tally:
             if failure is not None:
                 self.failed += 1
                 self.failures[failure] = self.failures.get(failure, 0) + 1
+                key = release or ""
+                self.failed_by_release[key] = self.failed_by_release.get(key, 0) + 1
                 return
             seen = self.releases.setdefault(release, {"first": round(started, 3), "answers": 0})
             seen["last"] = round(started, 3)
@@ -92,7 +96,12 @@ def worker(args, target, tally, deadline, budget):
             connection.close()
         latency = time.monotonic() - started
         if response.status != args.status:
-            tally.record(started - tally.t0, latency, failure=f"HTTP {response.status}")
+            tally.record(
+                started - tally.t0,
+                latency,
+                release=response.getheader(args.header, ""),
+                failure=f"HTTP {response.status}",
+            )
         else:
             tally.record(started - tally.t0, latency, release=response.getheader(args.header, ""))
 
@@ -120,6 +129,7 @@ def main():
         "requests": tally.requests,
         "failed": tally.failed,
         "failures": tally.failures,
+        "failed_by_release": tally.failed_by_release,
         "releases": tally.releases,
         "max_latency_ms": round(tally.max_latency * 1000),
     }

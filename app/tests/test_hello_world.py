@@ -34,3 +34,10 @@ def test_healthz_names_the_release(client, tmp_path, monkeypatch):
     record.write_text('{"id": "20260101T000000Z-abc"}', encoding="utf-8")
     monkeypatch.setattr("hello_world.RELEASE_FILE", record)
     assert client.get("/healthz").get_json()["release"] == "20260101T000000Z-abc"
+
+
+def test_trusted_hosts_refuse_other_hosts(monkeypatch):
+    monkeypatch.setenv("TRUSTED_HOSTS", "hello.test, localhost")
+    client = create_app().test_client()
+    assert client.get("/", headers={"Host": "hello.test"}).status_code == 200
+    assert client.get("/", headers={"Host": "evil.test"}).status_code == 400
