@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Handler(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802 (the name http.server calls)
+    def do_POST(self):  # noqa: N802 - http.server dispatches a POST to a method of exactly this name
         length = int(self.headers.get("Content-Length", 0))
         raw = self.rfile.read(length).decode("utf-8", "replace")
         try:
