@@ -80,8 +80,8 @@ test: lint app-test molecule
 lint: venv
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint
-	$(BIN)/ruff check app tools/loadgen.py roles/app/files molecule
-	$(BIN)/ruff format --check app tools/loadgen.py roles/app/files molecule
+	$(BIN)/ruff check app tools/loadgen.py roles/app/files molecule plugins
+	$(BIN)/ruff format --check app tools/loadgen.py roles/app/files molecule plugins
 	shellcheck $$(grep -l '^#!/usr/bin/env bash' tools/*) images/build images/slim.sh .ci/run
 	cd app && SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt ../$(BIN)/uv lock --check
 

@@ -111,6 +111,7 @@ def main():
     target = urllib.parse.urlsplit(args.url)
     tally = Tally()
     tally.t0 = time.monotonic()
+    started_at = time.time()
     deadline = tally.t0 + args.max_seconds
     # A shared iterator is the request budget; next() on it is thread-safe
     # enough for a counter because each value is taken once under the GIL.
@@ -125,6 +126,8 @@ def main():
         thread.join()
     summary = {
         "url": args.url,
+        # Wall-clock start (epoch s): "first" and "last" below count from it.
+        "started_at": round(started_at, 3),
         "seconds": round(time.monotonic() - tally.t0, 1),
         "requests": tally.requests,
         "failed": tally.failed,
