@@ -19,7 +19,7 @@ TO        ?=
 # Extra ansible-playbook arguments, e.g. ARGS='-e app_rollback_past_migrations=true'
 ARGS      ?=
 
-.PHONY: help demo down deploy rollback releases test lint app-test molecule venv docker images app-repo
+.PHONY: help demo down deploy rollback releases test lint app-test molecule bench venv docker images app-repo
 
 help:
 	@echo "make demo   deploy the sample app to a local throwaway VPS container"
@@ -29,6 +29,7 @@ help:
 	@echo "make releases ENV=production   each host's releases: state, commit, version, who, when"
 	@echo "make test   lint, app tests and every Molecule scenario"
 	@echo "make lint   yamllint, ansible-lint, ruff, shellcheck"
+	@echo "make bench  fleet deploy times for 1, 3 and 8 hosts (docs/bench-fleet.md)"
 
 # --- setup: each step is skipped when already done ----------------------------
 $(BIN)/ansible-playbook: requirements-tools.txt app/requirements.txt
@@ -80,10 +81,17 @@ test: lint app-test molecule
 lint: venv
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint
-	$(BIN)/ruff check app tools/loadgen.py roles/app/files molecule plugins
-	$(BIN)/ruff format --check app tools/loadgen.py roles/app/files molecule plugins
+	$(BIN)/ruff check app tools/loadgen.py roles/app/files molecule plugins bench
+	$(BIN)/ruff format --check app tools/loadgen.py roles/app/files molecule plugins bench
 	shellcheck $$(grep -l '^#!/usr/bin/env bash' tools/*) images/build images/slim.sh .ci/run
 	cd app && SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt ../$(BIN)/uv lock --check
+
+# --- benchmarks (never part of make test) -------------------------------------
+# Fleet deploy times for 1, 3 and 8 hosts; the table goes to docs/.
+bench: venv docker app-repo
+	@images/build bookworm $(IMAGE_12)
+	@mkdir -p docs
+	bench/fleet.py --out docs/bench-fleet.md
 
 app-test: venv
 	cd app && ../$(BIN)/pytest -q

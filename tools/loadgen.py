@@ -6,9 +6,9 @@ behind separate clients would), at a steady rate if one is given, until a
 stop file appears, a request budget is spent or a time limit passes,
 whichever comes first. A request fails when it raises (refused, reset,
 timeout) or answers anything but the expected status. It records which
-releases answered (a response header), in the order first seen, and which
-answered the failed requests, so a test can see traffic move from one
-release to the next and nowhere else.
+releases answered (a response header), in the order first seen and second
+by second, and which answered the failed requests, so a test can see
+traffic move from one release to the next and nowhere else.
 
 Writes a JSON summary (--out) and prints one line; stdlib only, so it runs on
 the controller or inside a target with its system Python.
@@ -51,6 +51,8 @@ class Tally:
         self.failed_by_release = {}
         # release -> {first, last (s since start), answers}, in order first seen
         self.releases = {}
+        # second since start -> {release: answers}: which releases answered when
+        self.timeline = {}
         self.max_latency = 0.0
 
     def record(self, started, latency, release=None, failure=None):
@@ -66,6 +68,8 @@ class Tally:
             seen = self.releases.setdefault(release, {"first": round(started, 3), "answers": 0})
             seen["last"] = round(started, 3)
             seen["answers"] += 1
+            second = self.timeline.setdefault(int(started), {})
+            second[release] = second.get(release, 0) + 1
 
 
 def worker(args, target, tally, deadline, budget):
@@ -124,16 +128,18 @@ def main():
         thread.start()
     for thread in threads:
         thread.join()
+    elapsed = time.monotonic() - tally.t0
     summary = {
         "url": args.url,
         # Wall-clock start (epoch s): "first" and "last" below count from it.
         "started_at": round(started_at, 3),
-        "seconds": round(time.monotonic() - tally.t0, 1),
+        "seconds": round(elapsed, 1),
         "requests": tally.requests,
         "failed": tally.failed,
         "failures": tally.failures,
         "failed_by_release": tally.failed_by_release,
         "releases": tally.releases,
+        "timeline": [tally.timeline.get(second, {}) for second in range(int(elapsed) + 1)],
         "max_latency_ms": round(tally.max_latency * 1000),
     }
     if args.out:

@@ -3,6 +3,9 @@
 
 usage: soak.py LOG RELEASE URL HOST SECONDS INTERVAL MAX_5XX_PERCENT STATUS...
 
+RELEASE is a release id, or its end: "-<commit>" matches that commit's
+release on every host (a canary's, in a load balancer's log).
+
 For SECONDS, polls URL (with Host: HOST) every INTERVAL seconds; each poll
 must answer one of the STATUS codes. Then reads the lines nginx appended to
 LOG meanwhile ("<time> <status> <release>") and counts the answers that came
@@ -42,7 +45,7 @@ def logged_answers(log, offset, since, release):
             fields = line.split()
             if len(fields) < 3 or float(fields[0]) < since:
                 continue
-            if fields[2] not in (release, "-"):
+            if fields[2] != "-" and not fields[2].endswith(release):
                 continue
             answers += 1
             errors += fields[1].startswith("5")

@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Deploy time for a fleet of 1, 3 and 8 web hosts, one batch of 100%.
+
+For each size, starts that many throwaway systemd containers (tools/demo-host,
+the demo's image and flags), provisions and deploys the sample app on all of
+them at once (cold), then times code-only redeploys (v2 and main in turn)
+and no-change reruns of playbooks/deploy.yml with app_serial=100%, and
+removes the containers. Prints a markdown table; --out writes it too.
+Goal (issue: fleet deploys): 8 hosts take at most 1.5x the time of 1 host.
+
+usage: bench/fleet.py [--sizes 1 3 8] [--runs 3] [--out docs/bench-fleet.md]
+Run after `make demo` (image, tool virtualenv and app repository in place).
+"""
+
+import argparse
+import os
+import pathlib
+import platform
+import statistics
+import subprocess
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PLAYBOOK = str(ROOT / ".venv/bin/ansible-playbook")
+IMAGE = "flask-vps:debian12"
+
+
+def hosts(size):
+    return [f"bench-web{i}" for i in range(1, size + 1)]
+
+
+def start(size):
+    for name in hosts(size):
+        subprocess.run([ROOT / "tools/demo-host", name, IMAGE, "", ROOT / "build/git"], check=True)
+    inventory = ROOT / f"build/bench/fleet-{size}"
+    inventory.mkdir(parents=True, exist_ok=True)
+    lines = ["---", "web:", "  hosts:"]
+    connection = "{ansible_connection: community.docker.docker}"
+    lines += [f"    {name}: {connection}" for name in hosts(size)]
+    (inventory / "hosts.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    group_vars = inventory / "group_vars"
+    if not group_vars.exists():
+        group_vars.symlink_to(ROOT / "inventory/demo/group_vars")
+    return inventory
+
+
+def stop(size):
+    subprocess.run(["docker", "rm", "-f", *hosts(size)], check=True, capture_output=True)
+
+
+def timed(inventory, playbook, *extra):
+    argv = [PLAYBOOK, "-i", str(inventory), str(ROOT / playbook), "-e", "app_serial=100%"]
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    started = time.monotonic()
+    run = subprocess.run([*argv, *extra], env=env, capture_output=True, text=True)
+    elapsed = time.monotonic() - started
+    if run.returncode != 0:
+        raise SystemExit(f"{' '.join(argv + list(extra))} failed:\n{run.stdout[-3000:]}")
+    return elapsed
+
+
+def bench(size, runs):
+    inventory = start(size)
+    try:
+        cold = timed(inventory, "deploy.yml", "-e", "app_version=main")
+        code_only = [
+            timed(inventory, "playbooks/deploy.yml", "-e", f"app_version={version}")
+            for version in (["v2", "main"] * runs)[:runs]
+        ]
+        no_change = [
+            timed(inventory, "playbooks/deploy.yml", "-e", "app_version=main") for _ in range(runs)
+        ]
+    finally:
+        stop(size)
+    return {
+        "cold": cold,
+        "code_only": statistics.median(code_only),
+        "no_change": statistics.median(no_change),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 3, 8])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    results = {size: bench(size, args.runs) for size in args.sizes}
+    base = results[args.sizes[0]]
+    rows = [
+        f"Fleet deploys, one batch of 100% (`app_serial=100%`), {os.cpu_count()} cores, "
+        f"{platform.platform()}; medians of {args.runs} runs (`bench/fleet.py`).",
+        "",
+        "| web hosts | cold provision + deploy | code-only redeploy | no-change rerun "
+        f"| code-only vs {args.sizes[0]} host |",
+        "|---|---|---|---|---|",
+    ]
+    for size, result in results.items():
+        rows.append(
+            f"| {size} | {result['cold']:.1f} s | {result['code_only']:.1f} s "
+            f"| {result['no_change']:.1f} s | {result['code_only'] / base['code_only']:.2f}x |"
+        )
+    table = "\n".join(rows) + "\n"
+    print(table)
+    if args.out:
+        pathlib.Path(args.out).write_text(table, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
