@@ -6,12 +6,16 @@ app-factory form of the same app, which the tests deploy too.
 
 import json
 import os
+import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, jsonify
 
 # Written by the deploy into each release: which release this code is.
 RELEASE_FILE = Path(__file__).with_name("RELEASE.json")
+# Default ports of the database URL schemes a Flask app usually names.
+DATABASE_PORTS = {"postgres": 5432, "postgresql": 5432, "mysql": 3306, "redis": 6379}
 
 pages = Blueprint("pages", __name__)
 
@@ -28,10 +32,36 @@ def index() -> str:
     return "Hola, mundo"
 
 
+def database_reachable() -> bool | None:
+    """Whether the server of DATABASE_URL accepts a TCP connection (None: no server).
+
+    A release that cannot reach its database must not take traffic, so the
+    deploy's health gate, which calls /healthz, fails for it.
+    """
+    url = urlsplit(os.environ.get("DATABASE_URL", ""))
+    scheme = url.scheme.split("+")[0]
+    if not url.hostname:
+        return None
+    try:
+        port = url.port or DATABASE_PORTS.get(scheme)
+        if port is None:
+            return None
+        with socket.create_connection((url.hostname, port), timeout=1):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
 @pages.get("/healthz")
 def healthz():
-    """Readiness: the app imported, booted and answers requests."""
-    return jsonify(status="ok", release=release_id())
+    """Readiness: the app imported, booted, answers and reaches its database."""
+    database = database_reachable()
+    if database is False:
+        return jsonify(status="unavailable", release=release_id(), database="unreachable"), 503
+    body = {"status": "ok", "release": release_id()}
+    if database:
+        body["database"] = "reachable"
+    return jsonify(body)
 
 
 def create_app() -> Flask:

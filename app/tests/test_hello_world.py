@@ -1,3 +1,5 @@
+import socket
+
 import pytest
 
 from hello_world import app, create_app
@@ -41,3 +43,26 @@ def test_trusted_hosts_refuse_other_hosts(monkeypatch):
     client = create_app().test_client()
     assert client.get("/", headers={"Host": "hello.test"}).status_code == 200
     assert client.get("/", headers={"Host": "evil.test"}).status_code == 400
+
+
+def test_healthz_reports_a_reachable_database(client, monkeypatch):
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        monkeypatch.setenv("DATABASE_URL", f"postgresql://hello@127.0.0.1:{port}/hello")
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["database"] == "reachable"
+
+
+def test_healthz_fails_when_the_database_is_unreachable(client, monkeypatch):
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+    monkeypatch.setenv("DATABASE_URL", f"postgresql+psycopg://hello@127.0.0.1:{port}/hello")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
+
+
+def test_healthz_ignores_a_database_without_a_server(client, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////srv/hello/shared/hello.db")
+    assert client.get("/healthz").get_json() == {"status": "ok", "release": None}
