@@ -51,7 +51,8 @@ images: docker
 
 app-repo:
 	@mkdir -p $(GITDIR)
-	@echo "sample app published at $(GITDIR)/hello.git, commit $$(tools/app-repo app $(GITDIR)/hello.git)"
+	@commit=$$(tools/app-repo app $(GITDIR)/hello.git) && \
+	 echo "sample app published at $(GITDIR)/hello.git, commit $$commit"
 
 # --- the demo ---------------------------------------------------------------
 demo: venv docker app-repo
@@ -83,7 +84,7 @@ lint: venv
 	$(BIN)/ansible-lint
 	$(BIN)/ruff check app tools/loadgen.py roles/app/files molecule plugins bench
 	$(BIN)/ruff format --check app tools/loadgen.py roles/app/files molecule plugins bench
-	shellcheck $$(grep -l '^#!/usr/bin/env bash' tools/*) images/build images/slim.sh .ci/run
+	shellcheck $$(grep -l '^#!/usr/bin/env bash' tools/*) images/build images/slim.sh .ci/run roles/nginx/files/*
 	cd app && SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt ../$(BIN)/uv lock --check
 
 # --- benchmarks (never part of make test) -------------------------------------
