@@ -45,22 +45,18 @@ def test_trusted_hosts_refuse_other_hosts(monkeypatch):
     assert client.get("/", headers={"Host": "evil.test"}).status_code == 400
 
 
-def test_healthz_reports_a_reachable_database(client, monkeypatch):
+@pytest.mark.parametrize(
+    ("listening", "status", "database"), [(True, 200, "reachable"), (False, 503, "unreachable")]
+)
+def test_healthz_checks_the_database_server(client, monkeypatch, listening, status, database):
     with socket.create_server(("127.0.0.1", 0)) as server:
         port = server.getsockname()[1]
-        monkeypatch.setenv("DATABASE_URL", f"postgresql://hello@127.0.0.1:{port}/hello")
+        monkeypatch.setenv("DATABASE_URL", f"postgresql+psycopg://hello@127.0.0.1:{port}/hello")
+        if not listening:
+            server.close()
         response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.get_json()["database"] == "reachable"
-
-
-def test_healthz_fails_when_the_database_is_unreachable(client, monkeypatch):
-    with socket.create_server(("127.0.0.1", 0)) as server:
-        port = server.getsockname()[1]
-    monkeypatch.setenv("DATABASE_URL", f"postgresql+psycopg://hello@127.0.0.1:{port}/hello")
-    response = client.get("/healthz")
-    assert response.status_code == 503
-    assert response.get_json()["database"] == "unreachable"
+    assert response.status_code == status
+    assert response.get_json()["database"] == database
 
 
 def test_healthz_ignores_a_database_without_a_server(client, monkeypatch):
