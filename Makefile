@@ -77,7 +77,14 @@ releases: venv
 	$(BIN)/ansible-playbook -i inventory/$(ENV) playbooks/releases.yml $(ARGS)
 
 # --- tests ------------------------------------------------------------------
-test: lint app-test molecule
+# The images build (mostly waiting on the mirror) while lint and the app
+# tests run; the scenarios start once all of it passed.
+test: venv docker
+	@mkdir -p $(BUILD)
+	@$(MAKE) --no-print-directory images > $(BUILD)/images.log 2>&1 & images=$$!; \
+	 $(MAKE) --no-print-directory lint app-test; checks=$$?; \
+	 wait $$images; built=$$?; cat $(BUILD)/images.log; \
+	 [ $$checks -eq 0 ] && [ $$built -eq 0 ] && $(MAKE) --no-print-directory molecule
 
 lint: venv
 	$(BIN)/yamllint --strict .
