@@ -16,10 +16,14 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 ENV       ?= demo
 VERSION   ?=
 TO        ?=
+LINES     ?=
+# Secrets: inventory/$(ENV)/.vault-pass (git-ignored) when present; ASK_VAULT=1 asks.
+ASK_VAULT ?=
+VAULT     := $(if $(wildcard inventory/$(ENV)/.vault-pass),--vault-password-file inventory/$(ENV)/.vault-pass)$(if $(ASK_VAULT), --ask-vault-pass)
 # Extra ansible-playbook arguments, e.g. ARGS='-e app_rollback_past_migrations=true'
 ARGS      ?=
 
-.PHONY: help demo down deploy rollback releases test lint app-test molecule bench venv docker images app-repo
+.PHONY: help demo down deploy rollback releases status logs test lint app-test molecule bench venv docker images app-repo
 
 help:
 	@echo "make demo   deploy the sample app to a local throwaway VPS container"
@@ -27,6 +31,8 @@ help:
 	@echo "make deploy ENV=production [VERSION=ref]   provision and deploy inventory/ENV"
 	@echo "make rollback ENV=production [TO=release]  back to the previous (or a named) release"
 	@echo "make releases ENV=production   each host's releases: state, commit, version, who, when"
+	@echo "make status ENV=production     each host: live release, its units, its health"
+	@echo "make logs ENV=production [LINES=50]   each host: the app's journal and nginx's error log"
 	@echo "make test   lint, app tests and every Molecule scenario"
 	@echo "make lint   yamllint, ansible-lint, ruff, shellcheck"
 	@echo "make bench  fleet deploy times for 1, 3 and 8 hosts (docs/bench-fleet.md)"
@@ -68,13 +74,19 @@ down:
 
 # --- operating an environment (inventory/$(ENV)) ----------------------------
 deploy: venv
-	$(BIN)/ansible-playbook -i inventory/$(ENV) deploy.yml $(if $(VERSION),-e app_version=$(VERSION)) $(ARGS)
+	$(BIN)/ansible-playbook -i inventory/$(ENV) $(VAULT) deploy.yml $(if $(VERSION),-e app_version=$(VERSION)) $(ARGS)
 
 rollback: venv
-	$(BIN)/ansible-playbook -i inventory/$(ENV) playbooks/rollback.yml $(if $(TO),-e app_rollback_to=$(TO)) $(ARGS)
+	$(BIN)/ansible-playbook -i inventory/$(ENV) $(VAULT) playbooks/rollback.yml $(if $(TO),-e app_rollback_to=$(TO)) $(ARGS)
 
 releases: venv
-	$(BIN)/ansible-playbook -i inventory/$(ENV) playbooks/releases.yml $(ARGS)
+	$(BIN)/ansible-playbook -i inventory/$(ENV) $(VAULT) playbooks/releases.yml $(ARGS)
+
+status: venv
+	$(BIN)/ansible-playbook -i inventory/$(ENV) $(VAULT) playbooks/status.yml $(ARGS)
+
+logs: venv
+	$(BIN)/ansible-playbook -i inventory/$(ENV) $(VAULT) playbooks/logs.yml $(if $(LINES),-e app_log_lines=$(LINES)) $(ARGS)
 
 # --- tests ------------------------------------------------------------------
 # The images build (mostly waiting on the mirror) while lint and the app
@@ -89,8 +101,8 @@ test: venv docker
 lint: venv
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint
-	$(BIN)/ruff check app tools/loadgen.py roles/app/files molecule plugins bench
-	$(BIN)/ruff format --check app tools/loadgen.py roles/app/files molecule plugins bench
+	$(BIN)/ruff check app tests tools/loadgen.py roles/app/files molecule plugins bench
+	$(BIN)/ruff format --check app tests tools/loadgen.py roles/app/files molecule plugins bench
 	shellcheck $$(grep -l '^#!/usr/bin/env bash' tools/*) images/build images/slim.sh .ci/run roles/nginx/files/*
 	cd app && SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt ../$(BIN)/uv lock --check
 
@@ -101,8 +113,10 @@ bench: venv docker app-repo
 	@mkdir -p docs
 	bench/fleet.py --out docs/bench-fleet.md
 
+# The sample app's tests, then the project's own (role READMEs, PaaS files).
 app-test: venv
 	cd app && ../$(BIN)/pytest -q
+	$(BIN)/pytest -q tests
 
 molecule: venv images app-repo
 	@tools/molecule-all

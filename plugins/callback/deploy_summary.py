@@ -73,9 +73,10 @@ class CallbackModule(CallbackBase):
                 line, color = outcome, C.COLOR_ERROR
             else:
                 changed = outcome["changed"] in (True, "True", "true")
+                where = f" at {outcome['url']}" if outcome.get("url") else ""
                 line = (
                     f"{'deployed' if changed else 'unchanged'}: serves {outcome['release']} "
-                    f"({outcome['version']}, commit {outcome['commit'][:12]}), "
+                    f"({outcome['version']}, commit {outcome['commit'][:12]}){where}, "
                     f"{outcome['seconds']} s"
                 )
                 color = C.COLOR_CHANGED if changed else C.COLOR_OK

@@ -1,0 +1,146 @@
+"""The sample app also lives on a PaaS, started as the VPS starts it.
+
+app/Procfile (Heroku, Dokku) and app/render.yaml (Render) must name the same
+start and release commands, serve the WSGI target this project deploys, and
+work: the start command, run here on a port of 127.0.0.1, answers
+"Hola, mundo". requirements.txt, for pip users and PaaS builds, must be
+exactly what uv exports from uv.lock.
+"""
+
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app"
+TOOLS = Path(sys.executable).parent  # the tool virtualenv: gunicorn, flask, uv
+
+
+def procfile():
+    entries = {}
+    for line in (APP / "Procfile").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            kind, command = line.split(":", 1)
+            entries[kind.strip()] = command.strip()
+    return entries
+
+
+def render_service():
+    (service,) = yaml.safe_load((APP / "render.yaml").read_text())["services"]
+    return service
+
+
+def deployed(name):
+    return yaml.safe_load((ROOT / "group_vars/all/main.yml").read_text())[name]
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_procfile_and_blueprint_run_the_same_commands():
+    service = render_service()
+    assert service["type"] == "web" and service["runtime"] == "python"
+    assert procfile()["web"] == service["startCommand"]
+    assert procfile()["release"] == service["preDeployCommand"]
+    assert service["buildCommand"] == "pip install -r requirements.txt"
+
+
+def test_start_command_serves_the_target_the_vps_deploys():
+    argv = shlex.split(procfile()["web"])
+    assert argv[0] == "gunicorn"
+    assert argv[-1] == deployed("app_wsgi_target")
+    binds = [arg for arg in argv if arg.startswith(("--bind", "-b"))]
+    assert binds == [], "the platform's $PORT decides the bind"
+
+
+def test_release_command_is_the_migration_the_vps_runs():
+    hooks = yaml.safe_load((ROOT / "inventory/demo/group_vars/web.yml").read_text())["app_hooks"]
+    migrations = [hook["command"] for hook in hooks if hook.get("migration")]
+    assert migrations == [procfile()["release"]]
+
+
+def test_health_check_path_is_the_deploys_gate():
+    demo = yaml.safe_load((ROOT / "inventory/demo/group_vars/web.yml").read_text())
+    assert render_service()["healthCheckPath"] == demo["app_health_path"]
+
+
+def test_requirements_txt_is_the_lock_exported():
+    exported = subprocess.run(
+        [
+            TOOLS / "uv",
+            "export",
+            "--frozen",
+            "--no-dev",
+            "--no-hashes",
+            "--format=requirements-txt",
+        ],
+        cwd=APP,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    def pins(text):
+        return [line for line in text.splitlines() if line and not line.lstrip().startswith("#")]
+
+    assert pins((APP / "requirements.txt").read_text()) == pins(exported)
+    assert {"flask", "gunicorn"} <= {pin.split("==")[0] for pin in pins(exported)}
+
+
+@pytest.fixture
+def app_copy(tmp_path):
+    """The app as a platform checks it out: a fresh copy, no database yet."""
+    copy = tmp_path / "app"
+    skip = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.db")
+    shutil.copytree(APP, copy, ignore=skip)
+    return copy
+
+
+def test_release_then_start_command_answer_on_loopback(app_copy):
+    port = free_port()
+    env = {
+        **os.environ,
+        "PATH": f"{TOOLS}{os.pathsep}{os.environ['PATH']}",
+        "PORT": str(port),
+        # Loopback only here; on the platform, $PORT alone binds 0.0.0.0.
+        "GUNICORN_CMD_ARGS": f"--bind=127.0.0.1:{port}",
+    }
+    release = subprocess.run(
+        shlex.split(procfile()["release"].replace("python", sys.executable, 1)),
+        cwd=app_copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "migrated" in release.stdout
+    server = subprocess.Popen(shlex.split(render_service()["startCommand"]), cwd=app_copy, env=env)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as answer:
+                    assert answer.status == 200
+                    assert answer.read().decode() == "Hola, mundo"
+                    break
+            except OSError:
+                assert server.poll() is None, "gunicorn exited"
+                assert time.monotonic() < deadline, "no answer within 20 s"
+                time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+            assert answer.status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
