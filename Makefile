@@ -35,7 +35,7 @@ help:
 	@echo "make logs ENV=production [LINES=50]   each host: the app's journal and nginx's error log"
 	@echo "make test   lint, app tests and every Molecule scenario"
 	@echo "make lint   yamllint, ansible-lint, ruff, shellcheck"
-	@echo "make bench  fleet deploy times for 1, 3 and 8 hosts (docs/bench-fleet.md)"
+	@echo "make bench  serving, deploy and fleet benchmarks (docs/bench-*.md)"
 
 # --- setup: each step is skipped when already done ----------------------------
 $(BIN)/ansible-playbook: requirements-tools.txt app/requirements.txt
@@ -107,13 +107,16 @@ lint: venv
 	cd app && SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt ../$(BIN)/uv lock --check
 
 # --- benchmarks (never part of make test) -------------------------------------
-# Fleet deploy times for 1, 3 and 8 hosts; the table goes to docs/.
+# Serving throughput against plain Gunicorn and flask run, deploy times and
+# a redeploy's cost under load on one host, fleet deploy times for 1, 3 and
+# 8 hosts; each writes its table to docs/.
 bench: venv docker app-repo
 	@images/build bookworm $(IMAGE_12)
 	@mkdir -p docs
+	bench/serving.py --out docs/bench-serving.md
+	bench/deploys.py --out docs/bench-deploys.md
 	bench/fleet.py --out docs/bench-fleet.md
 
-# The sample app's tests, then the project's own (role READMEs, PaaS files).
 app-test: venv
 	cd app && ../$(BIN)/pytest -q
 	$(BIN)/pytest -q tests

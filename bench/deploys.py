@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Deploy times on one host, and what a redeploy under load costs its clients.
+
+In a throwaway systemd container (the demo's image and flags), times:
+
+  cold        provision + deploy of the bare container (deploy.yml)
+  no-change   deploy.yml again, nothing to do
+  code-only   a new commit, dependencies unchanged, trial and health gates
+              included: playbooks/deploy.yml (the release alone) and
+              deploy.yml (provision + release), v2 and main in turn
+  --tags pip  deploy.yml --tags pip
+
+each the median of --runs runs (cold: one). Then the downtime: wrk at
+concurrency 32 through nginx in the container, for as long as a code-only
+redeploy takes, once with the redeploy and once without; failed requests
+and p99 of both. Prints a markdown table; --out writes it too.
+
+usage: bench/deploys.py [--runs 3] [--out docs/bench-deploys.md]
+Run after `make demo` (image, tool virtualenv and app repository in place).
+"""
+
+import argparse
+import os
+import pathlib
+import platform
+import statistics
+import subprocess
+import threading
+import time
+
+from serving import inside, sh, wrk
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+HOST = "bench-deploys"
+IMAGE = "flask-vps:debian12"
+GOALS = {"no-change": 10.0, "code-only (release alone)": 7.0}
+
+
+def inventory():
+    path = ROOT / "build/bench/deploys"
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "hosts.yml").write_text(
+        f"---\nweb:\n  hosts:\n    {HOST}: {{ansible_connection: community.docker.docker}}\n",
+        encoding="utf-8",
+    )
+    if not (path / "group_vars").exists():
+        (path / "group_vars").symlink_to(ROOT / "inventory/demo/group_vars")
+    return path
+
+
+def timed(playbook, *extra):
+    argv = [ROOT / ".venv/bin/ansible-playbook", "-i", inventory(), ROOT / playbook, *extra]
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    started = time.monotonic()
+    run = subprocess.run([str(a) for a in argv], env=env, capture_output=True, text=True)
+    elapsed = time.monotonic() - started
+    if run.returncode != 0:
+        raise SystemExit(f"{' '.join(map(str, argv))} failed:\n{run.stdout[-3000:]}")
+    return elapsed
+
+
+def cells(result):
+    return f"{result['rps']:,.0f} | {result['p50']:.2f} | {result['p99']:.2f} | {result['errors']}"
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--out", type=pathlib.Path)
+    args = parser.parse_args()
+    sh("docker", "rm", "-f", HOST, check=False)
+    sh(ROOT / "tools/demo-host", HOST, IMAGE, "", ROOT / "build/git")
+    try:
+        times = {"cold": [timed("deploy.yml")]}
+        print(f"cold: {times['cold'][0]:.1f} s", flush=True)
+        inside("apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk", host=HOST)
+        versions = ["v2", "main"] * args.runs
+        cases = {
+            "no-change": lambda _: timed("deploy.yml"),
+            "code-only (release alone)": lambda v: timed(
+                "playbooks/deploy.yml", "-e", f"app_version={v}"
+            ),
+            "code-only (provision + release)": lambda v: timed(
+                "deploy.yml", "-e", f"app_version={v}"
+            ),
+            "--tags pip": lambda _: timed("deploy.yml", "--tags", "pip"),
+        }
+        for name, case in cases.items():
+            times[name] = [case(versions[i]) for i in range(args.runs)]
+            print(f"{name}: {[round(t, 1) for t in times[name]]}", flush=True)
+        # Downtime: the same wrk run alongside a redeploy and alone.
+        seconds = round(statistics.median(times["code-only (release alone)"])) + 4
+        loaded = {}
+        load = threading.Thread(
+            target=lambda: loaded.update(wrk("http://127.0.0.1:80/", 32, seconds, host=HOST))
+        )
+        load.start()
+        time.sleep(2)
+        redeploy = timed("playbooks/deploy.yml", "-e", "app_version=v2")
+        load.join()
+        quiet = wrk("http://127.0.0.1:80/", 32, seconds, host=HOST)
+        machine = f"{os.cpu_count()} cores, {platform.platform()}"
+        lines = [
+            f"Deploys to one host, {machine}; wall time of ansible-playbook, its start included;",
+            f"median of {args.runs} runs, cold: one (`bench/deploys.py`).",
+            "",
+            "| what | median | runs | goal |",
+            "|---|---|---|---|",
+        ]
+        for name, values in times.items():
+            goal = f"<= {GOALS[name]:.0f} s" if name in GOALS else ""
+            runs = ", ".join(f"{v:.1f}" for v in values)
+            lines.append(f"| {name} | {statistics.median(values):.1f} s | {runs} | {goal} |")
+        lines += [
+            "",
+            "For scale (issue 6): Ansistrano's Git deploy of a two-file repository, which",
+            "builds no virtualenv, reloads nothing and checks no health, took a median 6.4 s",
+            "against one systemd container here.",
+            "",
+            f"**Downtime**: wrk at concurrency 32 through nginx for {seconds} s,",
+            f"with a code-only redeploy ({redeploy:.1f} s) and without.",
+            "",
+            "| during | requests/s | p50 ms | p99 ms | failed |",
+            "|---|---|---|---|---|",
+            f"| a redeploy | {cells(loaded)} |",
+            f"| nothing | {cells(quiet)} |",
+        ]
+        text = "\n".join(lines) + "\n"
+        print(text)
+        if args.out:
+            args.out.write_text(text, encoding="utf-8")
+    finally:
+        sh("docker", "rm", "-f", HOST, check=False)
+
+
+if __name__ == "__main__":
+    main()
