@@ -24,11 +24,10 @@ import os
 import pathlib
 import platform
 import statistics
-import subprocess
 import threading
 import time
 
-from serving import inside, sh, wrk
+from serving import bench_inventory, inside, playbook, sh, wrk
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 HOST = "bench-deploys"
@@ -36,26 +35,12 @@ IMAGE = "flask-vps:debian12"
 GOALS = {"no-change": 10.0, "code-only (release alone)": 7.0}
 
 
-def inventory():
-    path = ROOT / "build/bench/deploys"
-    path.mkdir(parents=True, exist_ok=True)
-    (path / "hosts.yml").write_text(
-        f"---\nweb:\n  hosts:\n    {HOST}: {{ansible_connection: community.docker.docker}}\n",
-        encoding="utf-8",
-    )
-    if not (path / "group_vars").exists():
-        (path / "group_vars").symlink_to(ROOT / "inventory/demo/group_vars")
-    return path
-
-
-def timed(playbook, *extra):
-    argv = [ROOT / ".venv/bin/ansible-playbook", "-i", inventory(), ROOT / playbook, *extra]
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+def timed(name, *extra):
     started = time.monotonic()
-    run = subprocess.run([str(a) for a in argv], env=env, capture_output=True, text=True)
+    run = playbook(bench_inventory("deploys", HOST), name, *extra)
     elapsed = time.monotonic() - started
     if run.returncode != 0:
-        raise SystemExit(f"{' '.join(map(str, argv))} failed:\n{run.stdout[-3000:]}")
+        raise SystemExit(f"{name} {' '.join(extra)} failed:\n{run.stdout[-3000:]}")
     return elapsed
 
 

@@ -81,23 +81,29 @@ def inside(*argv, check=True, host=HOST):
     return sh("docker", "exec", host, *argv, check=check)
 
 
-def deploy():
-    sh(ROOT / "tools/demo-host", HOST, IMAGE, "", ROOT / "build/git")
-    inventory = ROOT / "build/bench/serving"
-    inventory.mkdir(parents=True, exist_ok=True)
-    (inventory / "hosts.yml").write_text(
-        f"---\nweb:\n  hosts:\n    {HOST}: {{ansible_connection: community.docker.docker}}\n",
+def bench_inventory(name, host):
+    """build/bench/<name>: the one container, with the demo's settings."""
+    path = ROOT / "build/bench" / name
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "hosts.yml").write_text(
+        f"---\nweb:\n  hosts:\n    {host}: {{ansible_connection: community.docker.docker}}\n",
         encoding="utf-8",
     )
-    if not (inventory / "group_vars").exists():
-        (inventory / "group_vars").symlink_to(ROOT / "inventory/demo/group_vars")
+    if not (path / "group_vars").exists():
+        (path / "group_vars").symlink_to(ROOT / "inventory/demo/group_vars")
+    return path
+
+
+def playbook(inventory, name, *extra):
+    """One ansible-playbook run with the project's settings."""
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    run = subprocess.run(
-        [ROOT / ".venv/bin/ansible-playbook", "-i", inventory, ROOT / "deploy.yml"],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    argv = [ROOT / ".venv/bin/ansible-playbook", "-i", inventory, ROOT / name, *extra]
+    return subprocess.run([str(a) for a in argv], env=env, capture_output=True, text=True)
+
+
+def deploy():
+    sh(ROOT / "tools/demo-host", HOST, IMAGE, "", ROOT / "build/git")
+    run = playbook(bench_inventory("serving", HOST), "deploy.yml")
     if run.returncode != 0:
         raise SystemExit(f"deploy failed:\n{run.stdout[-3000:]}")
     inside("apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk")

@@ -25,6 +25,21 @@ def run(*argv, cwd=ROOT):
     return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
 
 
+def show(inventory, host, expression, *vault):
+    """What a variable expression gives a host of the inventory (ansible's debug, no connection)."""
+    return run(
+        TOOLS / "ansible",
+        host,
+        "-i",
+        inventory,
+        *vault,
+        "-m",
+        "ansible.builtin.debug",
+        "-a",
+        expression,
+    )
+
+
 def test_staging_and_production_are_shipped():
     assert {"demo", "staging", "production"} <= set(INVENTORIES)
 
@@ -63,17 +78,8 @@ def staging_with_vault(tmp_path):
 def test_vault_file_feeds_the_app_environment(staging_with_vault):
     host = "staging.example.com"
     password = staging_with_vault / ".vault-pass"
-    shown = run(
-        TOOLS / "ansible",
-        host,
-        "-i",
-        staging_with_vault,
-        f"--vault-password-file={password}",
-        "-m",
-        "ansible.builtin.debug",
-        "-a",
-        "msg={{ app_environment.SECRET_KEY }}",
-    )
+    vault = f"--vault-password-file={password}"
+    shown = show(staging_with_vault, host, "msg={{ app_environment.SECRET_KEY }}", vault)
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert "s3cret-from-the-vault" in shown.stdout
     locked = run(TOOLS / "ansible-inventory", "-i", staging_with_vault, "--host", host)
@@ -83,15 +89,6 @@ def test_vault_file_feeds_the_app_environment(staging_with_vault):
 
 
 def test_without_a_vault_file_the_app_gets_no_environment():
-    shown = run(
-        TOOLS / "ansible",
-        "staging.example.com",
-        "-i",
-        "inventory/staging",
-        "-m",
-        "ansible.builtin.debug",
-        "-a",
-        "var=app_environment",
-    )
+    shown = show("inventory/staging", "staging.example.com", "var=app_environment")
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert "app_environment: {}" in shown.stdout
