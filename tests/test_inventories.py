@@ -53,6 +53,23 @@ def test_inventory_passes_the_settings_checks(inventory):
     assert " failed=0 " in checked.stdout
 
 
+@pytest.mark.parametrize(
+    "setting, value",
+    [
+        ("provision_skip_unchanged", "provision_skip_unchanged=sometimes"),
+        ("provision_record", "provision_record=provisioned.json"),
+        ("provision_watch", '{"provision_watch": ["/etc", "srv/hello"]}'),
+        ("provision_watch", '{"provision_watch": []}'),
+    ],
+)
+def test_a_wrong_provisioning_setting_stops_at_the_settings_checks(setting, value):
+    checked = run(
+        TOOLS / "ansible-playbook", "-i", "inventory/demo", "playbooks/preflight.yml", "-e", value
+    )
+    assert checked.returncode != 0
+    assert f"{setting} must be" in checked.stdout + checked.stderr
+
+
 @pytest.fixture
 def staging_with_vault(tmp_path):
     """inventory/staging plus group_vars/web/vault.yml, as the README makes it."""

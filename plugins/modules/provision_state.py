@@ -1,0 +1,231 @@
+#!/usr/bin/python
+"""Compare a host with the record of its last full provisioning, or record it.
+
+The record holds a digest of what provisioning applied (the roles' files and
+settings, computed on the controller) and a fingerprint of what provisioning
+manages on the host: every file under the watched paths (type, owner, mode,
+content), the installed packages (dpkg's status file is one of the paths),
+and which units enabled at boot were running. A host whose digest and
+fingerprint both still match would change nothing in a full run, so the
+provisioning roles can be skipped there; any difference, even one a full run
+would leave alone, sends the host through every task.
+"""
+
+import glob
+import grp
+import hashlib
+import json
+import os
+import pwd
+import stat
+import subprocess
+
+from ansible.module_utils.basic import AnsibleModule
+
+DOCUMENTATION = r"""
+module: provision_state
+short_description: Compare a host with the record of its last full provisioning, or record it
+description:
+  - C(state=checked) reads the record and tells whether the host still matches it (C(current)),
+    and if not, why (C(reason)). It changes nothing.
+  - C(state=recorded) writes the record of the host as it is now.
+options:
+  path:
+    description: The record, a JSON file readable by root only.
+    type: path
+    required: true
+  digest:
+    description: Digest of what provisioning applies, computed on the controller.
+    type: str
+    required: true
+  watch:
+    description:
+      - Paths provisioning manages. Directories are walked; shell patterns match several paths.
+      - A path ending in C(/) stands for the directory alone (type, owner, mode), for
+        directories whose content deploys own.
+    type: list
+    elements: str
+    required: true
+  content_not_watched:
+    description:
+      - Files whose presence, owner and mode are watched but not their content
+        (deploys rewrite them).
+    type: list
+    elements: path
+    default: []
+  state:
+    description: Compare with the record, or write it.
+    type: str
+    choices: [checked, recorded]
+    default: checked
+"""
+
+RETURN = r"""
+current:
+  description: Whether the host matches its record (state=checked).
+  type: bool
+  returned: always
+reason:
+  description: The first differences found, empty when current.
+  type: str
+  returned: always
+"""
+
+# Bumped whenever what the fingerprint holds changes: older records no longer match.
+FORMAT = 1
+
+
+def _owner(st):
+    try:
+        user = pwd.getpwuid(st.st_uid).pw_name
+    except KeyError:
+        user = str(st.st_uid)
+    try:
+        group = grp.getgrgid(st.st_gid).gr_name
+    except KeyError:
+        group = str(st.st_gid)
+    return f"{user}:{group}:{stat.S_IMODE(st.st_mode):04o}"
+
+
+def _entry(path, content=True):
+    """One path's signature: its type, owner and mode, and its content or target."""
+    st = os.lstat(path)
+    sig = _owner(st)
+    if stat.S_ISLNK(st.st_mode):
+        return f"link {sig} {os.readlink(path)}"
+    if stat.S_ISDIR(st.st_mode):
+        return f"dir {sig}"
+    if stat.S_ISREG(st.st_mode):
+        if not content:
+            return f"file {sig}"
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 16), b""):
+                digest.update(block)
+        return f"file {sig} {digest.hexdigest()}"
+    return f"other {sig}"
+
+
+def fingerprint_paths(watch, content_not_watched=()):
+    """Signatures of every path under the watched ones, keyed by path."""
+    skip_content = set(content_not_watched)
+    entries = {}
+    for pattern in watch:
+        shallow = pattern.endswith("/") and pattern != "/"
+        for top in sorted(glob.glob(pattern.rstrip("/") or "/")):
+            if shallow:
+                paths = [top]
+            elif os.path.isdir(top) and not os.path.islink(top):
+                paths = [top]
+                for root, dirs, files in os.walk(top):
+                    dirs.sort()
+                    paths += [os.path.join(root, name) for name in sorted(dirs + files)]
+            else:
+                paths = [top]
+            for path in paths:
+                try:
+                    entries[path] = _entry(path, content=not shallow and path not in skip_content)
+                except FileNotFoundError:
+                    continue
+    return entries
+
+
+def running_units(module):
+    """Units enabled at boot, and whether each runs now."""
+    systemctl = module.get_bin_path("systemctl")
+    if not systemctl:
+        return {}
+    listed = subprocess.run(
+        [systemctl, "list-unit-files", "--state=enabled", "--no-legend", "--plain"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    names = [
+        line.split()[0]
+        for line in listed.splitlines()
+        if line.strip() and "@." not in line.split()[0]
+    ]
+    if not names:
+        return {}
+    shown = subprocess.run(
+        [systemctl, "show", "--property=Id,ActiveState", *names],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    units = {}
+    for block in shown.strip().split("\n\n"):
+        fields = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+        if "Id" in fields:
+            units[fields["Id"]] = fields.get("ActiveState", "")
+    return units
+
+
+def differences(record, now):
+    """What differs between a record and the host now, most telling first."""
+    if record is None:
+        return ["no record of an earlier provisioning"]
+    if record.get("format") != now["format"]:
+        return ["the record is from an older version of this check"]
+    if record.get("digest") != now["digest"]:
+        return ["the roles or their settings changed"]
+    found = []
+    before, after = record.get("paths", {}), now["paths"]
+    for path in sorted(before.keys() | after.keys()):
+        if path not in after:
+            found.append(f"{path} is gone")
+        elif path not in before:
+            found.append(f"{path} is new")
+        elif before[path] != after[path]:
+            found.append(f"{path} changed")
+    # A unit that ran must still run; one that started since is no drift.
+    for unit, state in sorted(record.get("units", {}).items()):
+        if state == "active" and now["units"].get(unit) != "active":
+            found.append(f"{unit} is {now['units'].get(unit) or 'no longer enabled'}")
+    return found
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "path": {"type": "path", "required": True},
+            "digest": {"type": "str", "required": True},
+            "watch": {"type": "list", "elements": "str", "required": True},
+            "content_not_watched": {"type": "list", "elements": "path", "default": []},
+            "state": {"type": "str", "choices": ["checked", "recorded"], "default": "checked"},
+        },
+        supports_check_mode=True,
+    )
+    params = module.params
+    now = {
+        "format": FORMAT,
+        "digest": params["digest"],
+        "paths": fingerprint_paths(params["watch"], params["content_not_watched"]),
+        "units": running_units(module),
+    }
+    try:
+        with open(params["path"], encoding="utf-8") as handle:
+            record = json.load(handle)
+    except (FileNotFoundError, ValueError):
+        record = None
+    found = differences(record, now)
+    reason = "; ".join(found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
+
+    if params["state"] == "checked":
+        module.exit_json(changed=False, current=not found, reason=reason)
+
+    changed = record != now
+    if changed and not module.check_mode:
+        os.makedirs(os.path.dirname(params["path"]), mode=0o700, exist_ok=True)
+        temporary = params["path"] + ".tmp"
+        with open(
+            os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8"
+        ) as handle:
+            json.dump(now, handle, sort_keys=True)
+        os.replace(temporary, params["path"])
+    module.exit_json(changed=changed, current=True, reason="")
+
+
+if __name__ == "__main__":
+    main()
