@@ -8,8 +8,9 @@ In a throwaway systemd container (the demo's image and flags), times:
               the host's record; and with provision_skip_unchanged=false,
               every task
   code-only   a new commit, dependencies unchanged, trial and health gates
-              included: playbooks/deploy.yml (the release alone) and
-              deploy.yml (provision + release), v2 and main in turn
+              included: playbooks/deploy.yml (the release alone; and with
+              the soak off) and deploy.yml (provision + release), each run
+              deploying the version not live (v2 and main in turn)
   --tags pip  deploy.yml --tags pip
 
 each the median of --runs runs (cold: one). Then the downtime: wrk at
@@ -34,7 +35,11 @@ from serving import bench_inventory, inside, playbook, sh, wrk
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 HOST = "bench-deploys"
 IMAGE = "flask-vps:debian12"
-GOALS = {"no-change": 10.0, "code-only (release alone)": 7.0}
+GOALS = {
+    "no-change": 10.0,
+    "code-only (release alone)": 7.0,
+    "code-only, soak off (app_soak_seconds=0)": 7.0,
+}
 
 
 def timed(name, *extra):
@@ -66,22 +71,31 @@ def main():
         # The new package is a change provisioning notices: this run goes
         # through every task and records the host as it is now.
         timed("deploy.yml")
-        versions = ["v2", "main"] * args.runs
+        # Each code-only run deploys the version that is not live: v2, main, v2...
+        live = ["main"]
+
+        def other_version():
+            live[0] = "v2" if live[0] == "main" else "main"
+            return f"app_version={live[0]}"
+
         cases = {
-            "no-change": lambda _: timed("deploy.yml"),
-            "no-change, every task": lambda _: timed(
+            "no-change": lambda: timed("deploy.yml"),
+            "no-change, every task": lambda: timed(
                 "deploy.yml", "-e", "provision_skip_unchanged=false"
             ),
-            "code-only (release alone)": lambda v: timed(
-                "playbooks/deploy.yml", "-e", f"app_version={v}"
+            "code-only (release alone)": lambda: timed(
+                "playbooks/deploy.yml", "-e", other_version()
             ),
-            "code-only (provision + release)": lambda v: timed(
-                "deploy.yml", "-e", f"app_version={v}"
+            "code-only, soak off (app_soak_seconds=0)": lambda: timed(
+                "playbooks/deploy.yml", "-e", other_version(), "-e", "app_soak_seconds=0"
             ),
-            "--tags pip": lambda _: timed("deploy.yml", "--tags", "pip"),
+            "code-only (provision + release)": lambda: timed("deploy.yml", "-e", other_version()),
+            "--tags pip": lambda: timed(
+                "deploy.yml", "--tags", "pip", "-e", f"app_version={live[0]}"
+            ),
         }
         for name, case in cases.items():
-            times[name] = [case(versions[i]) for i in range(args.runs)]
+            times[name] = [case() for _ in range(args.runs)]
             print(f"{name}: {[round(t, 1) for t in times[name]]}", flush=True)
         # Downtime: the same wrk run alongside a redeploy and alone.
         seconds = round(statistics.median(times["code-only (release alone)"])) + 4
@@ -91,7 +105,7 @@ def main():
         )
         load.start()
         time.sleep(2)
-        redeploy = timed("playbooks/deploy.yml", "-e", "app_version=v2")
+        redeploy = timed("playbooks/deploy.yml", "-e", other_version())
         load.join()
         quiet = wrk("http://127.0.0.1:80/", 32, seconds, host=HOST)
         machine = f"{os.cpu_count()} cores, {platform.platform()}"
