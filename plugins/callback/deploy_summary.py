@@ -9,6 +9,7 @@ the run whatever happened.
 """
 
 from ansible import constants as C
+from ansible import context
 from ansible.plugins.callback import CallbackBase
 
 DOCUMENTATION = """
@@ -36,9 +37,14 @@ class CallbackModule(CallbackBase):
         # host -> its last word: the app_deployed fact, or why it failed (a
         # failure the role rescued and recovered from is overwritten).
         self.outcome = {}
+        # hosts that ran any task of a deploy play: reached, even when the
+        # run's tags left the release steps out (--tags pip).
+        self.reached = set()
+        self.deploying = False
 
     def v2_playbook_on_play_start(self, play):
-        if ROLE not in [role.get_name() for role in play.get_roles()]:
+        self.deploying = ROLE in [role.get_name() for role in play.get_roles()]
+        if not self.deploying:
             return
         inventory = play._variable_manager._inventory
         for host in inventory.get_hosts(play.hosts, ignore_restrictions=True):
@@ -46,6 +52,8 @@ class CallbackModule(CallbackBase):
                 self.hosts.append(host.name)
 
     def v2_runner_on_ok(self, result):
+        if self.deploying:
+            self.reached.add(result._host.get_name())
         fact = result._result.get("ansible_facts", {}).get("app_deployed")
         if fact:
             self.outcome[result._host.get_name()] = fact
@@ -66,7 +74,11 @@ class CallbackModule(CallbackBase):
         self._display.banner("DEPLOY SUMMARY")
         for host in self.hosts:
             outcome = self.outcome.get(host)
-            if outcome is None:
+            if outcome is None and host in self.reached:
+                tags = ", ".join(sorted(set(context.CLIARGS.get("tags") or ()) - {"all"}))
+                line = f"kept its release: this run's tags ({tags}) leave out the release steps"
+                color = C.COLOR_OK
+            elif outcome is None:
                 line = "not reached: the rollout stopped before it; it keeps its release"
                 color = C.COLOR_WARN
             elif isinstance(outcome, str):
