@@ -3,7 +3,8 @@
 After every run that deploys the app (a play with the app role), one line
 per host of those plays: the release it serves now and how long its deploy
 took, or why it failed, or that the rollout stopped before reaching it and
-it kept the release it had. A halted rollout (max_fail_percentage) ends
+it kept the release it had (or, after a run whose tags leave the release
+steps out, such as --tags pip, that it kept its release). A halted rollout (max_fail_percentage) ends
 every later play, so this is printed by a callback, which sees the end of
 the run whatever happened.
 """
@@ -71,11 +72,11 @@ class CallbackModule(CallbackBase):
         if not self.hosts:
             return
         width = max(len(host) for host in self.hosts)
+        tags = ", ".join(sorted(set(context.CLIARGS.get("tags") or ()) - {"all"}))
         self._display.banner("DEPLOY SUMMARY")
         for host in self.hosts:
             outcome = self.outcome.get(host)
-            if outcome is None and host in self.reached:
-                tags = ", ".join(sorted(set(context.CLIARGS.get("tags") or ()) - {"all"}))
+            if outcome is None and tags and host in self.reached:
                 line = f"kept its release: this run's tags ({tags}) leave out the release steps"
                 color = C.COLOR_OK
             elif outcome is None:
