@@ -4,9 +4,9 @@ After every run that deploys the app (a play with the app role), one line
 per host of those plays: the release it serves now and how long its deploy
 took, or why it failed, or that the rollout stopped before reaching it and
 it kept the release it had (or, after a run whose tags leave the release
-steps out, such as --tags pip, that it kept its release). A halted rollout (max_fail_percentage) ends
-every later play, so this is printed by a callback, which sees the end of
-the run whatever happened.
+steps out, such as --tags pip, that it kept its release). A halted rollout
+(max_fail_percentage) ends every later play, so this is printed by a
+callback, which sees the end of the run whatever happened.
 """
 
 from ansible import constants as C
