@@ -103,7 +103,7 @@ lint: venv
 	$(BIN)/ansible-lint
 	$(BIN)/ruff check app tests tools/loadgen.py roles/app/files molecule plugins bench
 	$(BIN)/ruff format --check app tests tools/loadgen.py roles/app/files molecule plugins bench
-	shellcheck $$(grep -l '^#!/usr/bin/env bash' tools/*) images/build images/slim.sh .ci/run roles/nginx/files/*
+	shellcheck $$(grep -l '^#!/usr/bin/env bash' tools/*) images/build images/slim.sh .ci/run roles/nginx/files/nginx-*
 	cd app && SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt ../$(BIN)/uv lock --check
 
 # --- benchmarks (never part of make test) -------------------------------------

@@ -10,7 +10,7 @@ import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, jsonify
+from flask import Blueprint, Flask, jsonify, request
 
 # Written by the deploy into each release: which release this code is.
 RELEASE_FILE = Path(__file__).with_name("RELEASE.json")
@@ -54,11 +54,16 @@ def database_reachable() -> bool | None:
 
 @pages.get("/healthz")
 def healthz():
-    """Readiness: the app imported, booted, answers and reaches its database."""
+    """Readiness: the app imported, booted, answers and reaches its database.
+
+    "scheme" is the one the app sees: "https" when the client's connection
+    ended in TLS at nginx or at a load balancer in front (X-Forwarded-Proto),
+    so the URLs the app builds start with https:// too.
+    """
     database = database_reachable()
     if database is False:
         return jsonify(status="unavailable", release=release_id(), database="unreachable"), 503
-    body = {"status": "ok", "release": release_id()}
+    body = {"status": "ok", "release": release_id(), "scheme": request.scheme}
     if database:
         body["database"] = "reachable"
     return jsonify(body)

@@ -6,6 +6,7 @@ the secret to the app's environment, and cannot be read without the
 password.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -109,3 +110,87 @@ def test_without_a_vault_file_the_app_gets_no_environment():
     shown = show("inventory/staging", "staging.example.com", "var=app_environment")
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert "app_environment: {}" in shown.stdout
+
+
+@pytest.fixture
+def fleet(tmp_path):
+    """A web host behind a balancer, each with its address on their private network."""
+    inventory = tmp_path / "fleet"
+    (inventory / "group_vars").mkdir(parents=True)
+    (inventory / "hosts.yml").write_text(
+        yaml.safe_dump(
+            {
+                "web": {
+                    "hosts": {
+                        "web1": {"ansible_host": "203.0.113.11", "app_lb_address": "10.0.0.11"}
+                    }
+                },
+                "lb": {
+                    "hosts": {"lb1": {"ansible_host": "203.0.113.5", "app_lb_address": "10.0.0.5"}}
+                },
+            }
+        )
+    )
+    (inventory / "group_vars/web.yml").write_text("app_repo: file:///srv/git/hello.git\n")
+    return inventory
+
+
+def preflight(inventory, *extra):
+    """The settings checks of the inventory, given these extra variables."""
+    args = [arg for value in extra for arg in ("-e", value)]
+    return run(TOOLS / "ansible-playbook", "-i", inventory, "playbooks/preflight.yml", *args)
+
+
+def test_https_ends_on_the_balancers_and_the_web_hosts_trust_them_alone(fleet):
+    def wiring(host, expression):
+        shown = show(
+            fleet, host, f"msg={{{{ {expression} | to_json }}}}", "-e", "tls_mode=self_signed"
+        )
+        assert shown.returncode == 0, shown.stdout + shown.stderr
+        return json.loads(yaml.safe_load(shown.stdout.split("=>", 1)[1])["msg"])
+
+    assert wiring(
+        "web1", "[nginx_tls_mode, nginx_trusted_proxies, firewall_allowed_tcp_ports]"
+    ) == [
+        "none",
+        ["10.0.0.5"],
+        [80, 8091, 8092],
+    ]
+    assert wiring("lb1", "[lb_tls_mode, lb_tls_port, firewall_allowed_tcp_ports]") == [
+        "self_signed",
+        443,
+        [80, 443],
+    ]
+    checked = preflight(fleet, "tls_mode=self_signed")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["tls_mode=provided"], "lb_tls_certificate must hold a PEM certificate"),
+        (["tls_mode=letsencrypt"], "lb_letsencrypt_email must be an e-mail address"),
+        (
+            ["tls_mode=letsencrypt", "tls_letsencrypt_email=ops@example.com"],
+            "lb_server_names must hold public DNS names only",
+        ),
+        (["tls_mode=self_signed", "app_https_port=80"], "lb_tls_port must be a port number"),
+    ],
+)
+def test_a_wrong_balancer_tls_setting_stops_at_the_settings_checks(fleet, extra, message):
+    checked = preflight(fleet, *extra)
+    assert checked.returncode != 0
+    assert message in checked.stdout + checked.stderr, checked.stdout
+
+
+def test_a_balancer_named_not_by_address_stops_at_the_settings_checks(fleet):
+    hosts = yaml.safe_load((fleet / "hosts.yml").read_text())
+    del hosts["lb"]["hosts"]["lb1"]["app_lb_address"]
+    hosts["lb"]["hosts"]["lb1"]["ansible_host"] = "lb1.example.com"
+    (fleet / "hosts.yml").write_text(yaml.safe_dump(hosts))
+    checked = preflight(fleet, "tls_mode=self_signed")
+    assert checked.returncode != 0
+    assert "nginx_trusted_proxies must list IP addresses" in checked.stdout, checked.stdout
+    assert "lb1.example.com" in checked.stdout
+    plain = preflight(fleet)
+    assert plain.returncode == 0, plain.stdout

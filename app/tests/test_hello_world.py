@@ -20,7 +20,7 @@ def test_index_says_hola_mundo(client):
 def test_healthz_reports_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "release": None}
+    assert response.get_json() == {"status": "ok", "release": None, "scheme": "http"}
 
 
 def test_unknown_path_is_404(client):
@@ -61,4 +61,8 @@ def test_healthz_checks_the_database_server(client, monkeypatch, listening, stat
 
 def test_healthz_ignores_a_database_without_a_server(client, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "sqlite:////srv/hello/shared/hello.db")
-    assert client.get("/healthz").get_json() == {"status": "ok", "release": None}
+    assert client.get("/healthz").get_json() == {"status": "ok", "release": None, "scheme": "http"}
+
+
+def test_healthz_reports_the_scheme_the_app_sees(client):
+    assert client.get("/healthz", base_url="https://localhost").get_json()["scheme"] == "https"
