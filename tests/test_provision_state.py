@@ -114,6 +114,20 @@ def test_a_service_that_stopped_is_drift_one_that_started_is_not(host):
     assert state.differences(before, disabled) == ["nginx.service is no longer enabled"]
 
 
+def test_enabled_units_are_the_links_systemctl_enable_makes(tmp_path):
+    for wants, unit in [
+        ("multi-user.target.wants", "nginx.service"),
+        ("multi-user.target.wants", "hello-slot@blue.service"),
+        ("sockets.target.wants", "hello.socket"),
+        ("sysinit.target.requires", "nftables.service"),
+    ]:
+        (tmp_path / wants).mkdir(exist_ok=True)
+        (tmp_path / wants / unit).symlink_to(f"/lib/systemd/system/{unit}")
+    (tmp_path / "hello.service").write_text("[Service]\n")
+    enabled = ["hello.socket", "nftables.service", "nginx.service"]
+    assert state.enabled_units(str(tmp_path)) == enabled
+
+
 def test_role_digest_follows_every_file_of_the_roles(tmp_path):
     for role in ("base", "nginx"):
         (tmp_path / role / "tasks").mkdir(parents=True)

@@ -72,7 +72,8 @@ reason:
 """
 
 # Bumped whenever what the fingerprint holds changes: older records no longer match.
-FORMAT = 1
+# 2: enabled units read from their links, not from systemctl list-unit-files.
+FORMAT = 2
 
 
 def _owner(st):
@@ -130,23 +131,24 @@ def fingerprint_paths(watch, content_not_watched=()):
     return entries
 
 
-def running_units(module):
+def enabled_units(units_dir="/etc/systemd/system"):
+    """Units enabled at boot: the links "systemctl enable" makes in a target's
+    .wants/ or .requires/ directory. Instances of templates (a blue-green
+    slot's) come and go with deploys, and are left out.
+
+    Read from the links in milliseconds; "systemctl list-unit-files", which
+    has systemd parse every unit file, took 0.6 s on every run, on every host.
+    """
+    links = glob.glob(os.path.join(units_dir, "*.wants", "*"))
+    links += glob.glob(os.path.join(units_dir, "*.requires", "*"))
+    return sorted({os.path.basename(link) for link in links if "@" not in os.path.basename(link)})
+
+
+def running_units(module, units_dir="/etc/systemd/system"):
     """Units enabled at boot, and whether each runs now."""
     systemctl = module.get_bin_path("systemctl")
-    if not systemctl:
-        return {}
-    listed = subprocess.run(
-        [systemctl, "list-unit-files", "--state=enabled", "--no-legend", "--plain"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
-    names = [
-        line.split()[0]
-        for line in listed.splitlines()
-        if line.strip() and "@." not in line.split()[0]
-    ]
-    if not names:
+    names = enabled_units(units_dir)
+    if not systemctl or not names:
         return {}
     shown = subprocess.run(
         [systemctl, "show", "--property=Id,ActiveState", *names],
