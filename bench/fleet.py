@@ -6,6 +6,14 @@ the demo's image and flags), provisions and deploys the sample app on all of
 them at once (cold), then times code-only redeploys (v2 and main in turn)
 and no-change reruns of playbooks/deploy.yml with app_serial=100%, and
 removes the containers. Prints a markdown table; --out writes it too.
+
+Ansible reaches the containers as it reaches real servers
+(inventory/production): over SSH as a sudo user, "deploy", with a key (the
+containers start as a VPS provider hands one over: that user, the key, sudo;
+the access role then takes the user over and hardens sshd), pipelining and a
+persistent master connection (ansible.cfg), each host's key pinned.
+--connection docker uses `docker exec` instead (the Molecule scenarios' way),
+which costs more CPU per step on this machine.
 Goal (issue: fleet deploys): 8 hosts take at most 1.5x the time of 1 host.
 
 Here the controller and every "host" share one machine's cores, so each
@@ -16,15 +24,18 @@ machine's busy share (/proc/stat; Docker's daemons are the rest). A run
 whose machine is busy ~100% is bound by CPU, not by serial work: on real
 servers each host's share runs on its own CPU.
 
-usage: bench/fleet.py [--sizes 1 3 8] [--runs 3] [--out docs/bench-fleet.md]
+usage: bench/fleet.py [--sizes 1 3 8] [--runs 3] [--connection ssh|docker]
+                      [--out docs/bench-fleet.md]
 Run after `make demo` (image, tool virtualenv and app repository in place).
 """
 
 import argparse
+import json
 import os
 import pathlib
 import platform
 import resource
+import shlex
 import statistics
 import subprocess
 import time
@@ -32,20 +43,68 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PLAYBOOK = str(ROOT / ".venv/bin/ansible-playbook")
 IMAGE = "flask-vps:debian12"
+SSH = ROOT / "build/bench/ssh"
+ADDRESS = "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}"
+HOST_KEY = "/etc/ssh/ssh_host_ed25519_key.pub"
+# What a VPS provider hands over: a sudo user that logs in with your key.
+VPS_USER = """
+id deploy >/dev/null 2>&1 || useradd --create-home --shell /bin/bash deploy
+install -d -m 0700 -o deploy -g deploy /home/deploy/.ssh
+printf '%s\\n' {key} > /home/deploy/.ssh/authorized_keys
+chown deploy:deploy /home/deploy/.ssh/authorized_keys
+chmod 0600 /home/deploy/.ssh/authorized_keys
+printf 'deploy ALL=(ALL) NOPASSWD:ALL\\n' > /etc/sudoers.d/deploy
+chmod 0440 /etc/sudoers.d/deploy
+"""
 
 
 def hosts(size):
     return [f"bench-web{i}" for i in range(1, size + 1)]
 
 
-def start(size):
+def ssh_key():
+    key = SSH / "id_ed25519"
+    if not key.exists():
+        SSH.mkdir(parents=True, exist_ok=True)
+        keygen = ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bench", "-f", key]
+        subprocess.run(keygen, check=True)
+    return key
+
+
+def docker_out(*argv):
+    run = subprocess.run(["docker", *argv], check=True, capture_output=True, text=True)
+    return run.stdout.strip()
+
+
+def start(size, connection):
     for name in hosts(size):
         subprocess.run([ROOT / "tools/demo-host", name, IMAGE, "", ROOT / "build/git"], check=True)
-    inventory = ROOT / f"build/bench/fleet-{size}"
+    inventory = ROOT / f"build/bench/fleet-{size}-{connection}"
     inventory.mkdir(parents=True, exist_ok=True)
     lines = ["---", "web:", "  hosts:"]
-    connection = "{ansible_connection: community.docker.docker}"
-    lines += [f"    {name}: {connection}" for name in hosts(size)]
+    if connection == "docker":
+        via_docker = "{ansible_connection: community.docker.docker}"
+        lines += [f"    {name}: {via_docker}" for name in hosts(size)]
+    else:
+        key = ssh_key()
+        public = key.with_suffix(".pub").read_text().strip()
+        known_hosts = inventory / "known_hosts"
+        pins = []
+        for name in hosts(size):
+            docker_out("exec", name, "sh", "-c", VPS_USER.format(key=shlex.quote(public)))
+            address = docker_out("inspect", "-f", ADDRESS, name)
+            host_key = docker_out("exec", name, "cat", HOST_KEY).split()[:2]
+            pins.append(" ".join([address, *host_key]))
+            lines.append(f"    {name}: {{ansible_host: {address}}}")
+        known_hosts.write_text("\n".join(pins) + "\n", encoding="utf-8")
+        lines += [
+            "  vars:",
+            "    ansible_user: deploy",
+            f"    ansible_ssh_private_key_file: {key}",
+            f"    ansible_ssh_common_args: -o UserKnownHostsFile={known_hosts}"
+            " -o StrictHostKeyChecking=yes",
+            f"    access_deploy_user_keys: {json.dumps([public])}",
+        ]
     (inventory / "hosts.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     group_vars = inventory / "group_vars"
     if not group_vars.exists():
@@ -102,16 +161,20 @@ def timed(inventory, playbook, *extra):
     }
 
 
-def bench(size, runs):
-    inventory = start(size)
+def bench(size, runs, connection):
+    inventory = start(size, connection)
     try:
         cold = timed(inventory, "deploy.yml", "-e", "app_version=main")
+        versions = (["v2", "main"] * runs)[:runs]
         code_only = [
             timed(inventory, "playbooks/deploy.yml", "-e", f"app_version={version}")
-            for version in (["v2", "main"] * runs)[:runs]
+            for version in versions
         ]
+        # The version the last code-only run left live: an odd number of
+        # runs ends on v2.
         no_change = [
-            timed(inventory, "playbooks/deploy.yml", "-e", "app_version=main") for _ in range(runs)
+            timed(inventory, "playbooks/deploy.yml", "-e", f"app_version={versions[-1]}")
+            for _ in range(runs)
         ]
     finally:
         stop(size)
@@ -133,13 +196,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 3, 8])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--connection", choices=["ssh", "docker"], default="ssh")
     parser.add_argument("--out")
     args = parser.parse_args()
-    results = {size: bench(size, args.runs) for size in args.sizes}
+    results = {size: bench(size, args.runs, args.connection) for size in args.sizes}
     base = results[args.sizes[0]]
     rows = [
         f"Fleet deploys, one batch of 100% (`app_serial=100%`), {os.cpu_count()} cores, "
-        f"{platform.platform()}; medians of {args.runs} runs (`bench/fleet.py`).",
+        f"{platform.platform()}; medians of {args.runs} runs (`bench/fleet.py`); "
+        + (
+            "over SSH as a sudo user, as to real servers."
+            if args.connection == "ssh"
+            else "over `docker exec` (`--connection docker`)."
+        ),
         "",
         "| web hosts | cold provision + deploy | code-only redeploy | no-change rerun "
         f"| code-only vs {args.sizes[0]} host | code-only CPU: controller | containers "
