@@ -108,8 +108,8 @@ lint: venv
 
 # --- benchmarks (never part of make test) -------------------------------------
 # Serving throughput against plain Gunicorn and flask run, deploy times and
-# a redeploy's cost under load on one host, fleet deploy times for 1, 3 and
-# 8 hosts; each writes its table to docs/.
+# a redeploy's cost under load on one host, fleet deploy times for 1, 3, 4
+# and 8 hosts; each writes its table to docs/.
 bench: venv docker app-repo
 	@images/build bookworm $(IMAGE_12)
 	@mkdir -p docs

@@ -28,9 +28,9 @@ import re
 import subprocess
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+import hosts
+
 HOST = "bench-serving"
-IMAGE = "flask-vps:debian12"
 RELEASE = "/srv/hello/current"
 TARGETS = {
     # An explicit port: the image has no /etc/services for wrk to look "http" up in.
@@ -71,39 +71,12 @@ while time.monotonic() < end:
 """
 
 
-def sh(*argv, check=True, **kwargs):
-    return subprocess.run(
-        [str(a) for a in argv], check=check, capture_output=True, text=True, **kwargs
-    )
-
-
 def inside(*argv, check=True, host=HOST):
-    return sh("docker", "exec", host, *argv, check=check)
-
-
-def bench_inventory(name, host):
-    """build/bench/<name>: the one container, with the demo's settings."""
-    path = ROOT / "build/bench" / name
-    path.mkdir(parents=True, exist_ok=True)
-    (path / "hosts.yml").write_text(
-        f"---\nweb:\n  hosts:\n    {host}: {{ansible_connection: community.docker.docker}}\n",
-        encoding="utf-8",
-    )
-    if not (path / "group_vars").exists():
-        (path / "group_vars").symlink_to(ROOT / "inventory/demo/group_vars")
-    return path
-
-
-def playbook(inventory, name, *extra):
-    """One ansible-playbook run with the project's settings."""
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    argv = [ROOT / ".venv/bin/ansible-playbook", "-i", inventory, ROOT / name, *extra]
-    return subprocess.run([str(a) for a in argv], env=env, capture_output=True, text=True)
+    return hosts.inside(*argv, host=host, check=check)
 
 
 def deploy():
-    sh(ROOT / "tools/demo-host", HOST, IMAGE, "", ROOT / "build/git")
-    run = playbook(bench_inventory("serving", HOST), "deploy.yml")
+    run = hosts.playbook(hosts.start("serving", [HOST], "docker"), "deploy.yml")
     if run.returncode != 0:
         raise SystemExit(f"deploy failed:\n{run.stdout[-3000:]}")
     inside("apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk")
@@ -290,7 +263,7 @@ def main():
             args.out.write_text(text, encoding="utf-8")
     finally:
         if not args.keep:
-            sh("docker", "rm", "-f", HOST, check=False)
+            hosts.stop([HOST])
 
 
 if __name__ == "__main__":
