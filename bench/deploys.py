@@ -142,8 +142,8 @@ def main():
         lines += [
             "",
             "The baseline does what Ansistrano's Git strategy does, in fewer tasks than",
-            "Ansistrano runs (Ansistrano itself, measured here earlier: a median 6.4 s): it",
-            "builds no virtualenv, reloads nothing, tries and checks nothing.",
+            "Ansistrano itself runs: it builds no virtualenv, reloads nothing, tries and",
+            "checks nothing.",
             "",
             f"**Downtime**: wrk at concurrency 32 through nginx for {seconds} s,",
             f"with a code-only redeploy ({redeploy:.1f} s) and without.",
