@@ -31,7 +31,7 @@ help:
 	@echo "make deploy ENV=production [VERSION=ref]   provision and deploy inventory/ENV"
 	@echo "make rollback ENV=production [TO=release]  back to the previous (or a named) release"
 	@echo "make releases ENV=production   each host's releases: state, commit, version, who, when"
-	@echo "make status ENV=production     each host: live release, its units, its health"
+	@echo "make status ENV=production     each host: live release, its units, its health; balancers' shares"
 	@echo "make logs ENV=production [LINES=50]   each host: the app's journal and nginx's error log"
 	@echo "make test   lint, app tests and every Molecule scenario"
 	@echo "make lint   yamllint, ansible-lint, ruff, shellcheck"
