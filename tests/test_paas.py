@@ -1,9 +1,10 @@
 """The sample app also lives on a PaaS, started as the VPS starts it.
 
 app/Procfile (Heroku, Dokku) and app/render.yaml (Render) must name the same
-start and release commands, serve the WSGI target this project deploys, and
-work: the start command, run here on a port of 127.0.0.1, answers
-"Hola, mundo". requirements.txt, for pip users and PaaS builds, must be
+start, release and worker commands, serve the WSGI target this project
+deploys, run the worker the VPS runs beside Gunicorn, and work: the start
+command, run here on a port of 127.0.0.1, answers "Hola, mundo", and the
+worker runs until SIGTERM stops it cleanly. requirements.txt, for pip users and PaaS builds, must be
 exactly what uv exports from uv.lock.
 """
 
@@ -34,8 +35,9 @@ def procfile():
     return entries
 
 
-def render_service():
-    (service,) = yaml.safe_load((APP / "render.yaml").read_text())["services"]
+def render_service(kind="web"):
+    services = yaml.safe_load((APP / "render.yaml").read_text())["services"]
+    (service,) = [service for service in services if service["type"] == kind]
     return service
 
 
@@ -69,6 +71,15 @@ def test_release_command_is_the_migration_the_vps_runs():
     hooks = yaml.safe_load((ROOT / "inventory/demo/group_vars/web.yml").read_text())["app_hooks"]
     migrations = [hook["command"] for hook in hooks if hook.get("migration")]
     assert migrations == [procfile()["release"]]
+
+
+def test_worker_is_the_process_the_vps_runs_beside_gunicorn():
+    worker = render_service("worker")
+    assert worker["runtime"] == "python"
+    assert worker["buildCommand"] == render_service()["buildCommand"]
+    assert procfile()["worker"] == worker["startCommand"]
+    demo = yaml.safe_load((ROOT / "inventory/demo/group_vars/web.yml").read_text())
+    assert demo["app_processes"] == [{"name": "worker", "command": procfile()["worker"]}]
 
 
 def test_health_check_path_is_the_deploys_gate():
@@ -168,3 +179,21 @@ def test_release_then_start_command_answer_on_loopback(app_copy):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_worker_command_runs_and_stops_on_sigterm(app_copy):
+    """The Procfile's worker, as the platform (or systemd) starts and stops it."""
+    env = {**os.environ, "PATH": f"{TOOLS}{os.pathsep}{os.environ['PATH']}"}
+    state = app_copy / "instance" / "worker.json"
+    worker = subprocess.Popen(shlex.split(procfile()["worker"]), cwd=app_copy, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while not state.exists():
+            assert worker.poll() is None, "the worker exited"
+            assert time.monotonic() < deadline, "the worker wrote no state"
+            time.sleep(0.1)
+        worker.terminate()
+        assert worker.wait(timeout=30) == 0
+    finally:
+        worker.kill()
+    assert '"stopped": true' in state.read_text(encoding="utf-8")
