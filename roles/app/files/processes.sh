@@ -5,7 +5,6 @@
 set -euo pipefail
 settle=$1
 shift
-systemctl reset-failed -- "$@" 2>/dev/null || true
 since=$(date +%s)
 systemctl restart -- "$@"
 declare -A started
