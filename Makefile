@@ -23,7 +23,7 @@ VAULT     := $(if $(wildcard inventory/$(ENV)/.vault-pass),--vault-password-file
 # Extra ansible-playbook arguments, e.g. ARGS='-e app_rollback_past_migrations=true'
 ARGS      ?=
 
-.PHONY: help demo down deploy rollback releases status logs test lint app-test molecule bench venv docker images app-repo
+.PHONY: help demo down deploy rollback releases status logs run test lint app-test molecule bench venv docker images app-repo
 
 help:
 	@echo "make demo   deploy the sample app to a local throwaway VPS container"
@@ -33,6 +33,7 @@ help:
 	@echo "make releases ENV=production   each host's releases: state, commit, version, who, when"
 	@echo "make status ENV=production     each host: live release, its units, its health; balancers' shares"
 	@echo "make logs ENV=production [LINES=50]   each host: the app's journal and nginx's error log"
+	@echo "make run ENV=production CMD='flask routes' [ALL=1]   a one-off command in the live release (first host, or all)"
 	@echo "make test   lint, app tests and every Molecule scenario"
 	@echo "make lint   yamllint, ansible-lint, ruff, shellcheck"
 	@echo "make bench  serving, deploy and fleet benchmarks (docs/bench-*.md)"
@@ -88,6 +89,13 @@ status: venv
 logs: venv
 	$(BIN)/ansible-playbook -i inventory/$(ENV) $(VAULT) playbooks/logs.yml $(if $(LINES),-e app_log_lines=$(LINES)) $(ARGS)
 
+# CMD reaches Ansible as written (make's $(value): a "$" stays a "$"), as JSON.
+run: venv
+	@$(if $(value CMD),:,echo "make run needs CMD, e.g. make run ENV=$(ENV) CMD='flask --app hello_world routes'" >&2; exit 2)
+	$(BIN)/ansible-playbook -i inventory/$(ENV) $(VAULT) playbooks/run.yml \
+	  -e "$$($(BIN)/python -c 'import json, sys; print(json.dumps({"app_run_command": sys.argv[1]}))' '$(subst ','\'',$(value CMD))')" \
+	  $(if $(ALL),-e app_run_all_hosts=true) $(ARGS)
+
 # --- tests ------------------------------------------------------------------
 # The images build (mostly waiting on the mirror) while lint and the app
 # tests run; the scenarios start once all of it passed.
@@ -104,6 +112,7 @@ lint: venv
 	$(BIN)/ruff check app tests tools/loadgen.py roles/app/files molecule plugins bench
 	$(BIN)/ruff format --check app tests tools/loadgen.py roles/app/files molecule plugins bench
 	shellcheck $$(grep -l '^#!/usr/bin/env bash' tools/*) images/build images/slim.sh .ci/run roles/nginx/files/nginx-*
+	shellcheck --shell=bash roles/app/files/processes.sh
 	cd app && SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt ../$(BIN)/uv lock --check
 
 # --- benchmarks (never part of make test) -------------------------------------
