@@ -26,8 +26,9 @@ CONNECTIONS = ["ssh", "docker"]
 # The benches time the web app's deploy, as the alternatives they compare
 # with do: without the demo's background worker (app_processes), whose
 # restart and 3 s settle would add to every code-only deploy. Host
-# variables, since they outrank the demo's group_vars.
-WEB_ONLY = "app_processes: []"
+# variables, since they outrank the demo's group_vars. Nor the demo's timed
+# job (app_schedules), which would only add to the provisioning.
+WEB_ONLY = "app_processes: [], app_schedules: []"
 # What a VPS provider hands over: a sudo user that logs in with your key.
 VPS_USER = """
 id deploy >/dev/null 2>&1 || useradd --create-home --shell /bin/bash deploy
