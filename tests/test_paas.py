@@ -2,13 +2,16 @@
 
 app/Procfile (Heroku, Dokku) and app/render.yaml (Render) must name the same
 start, release and worker commands, serve the WSGI target this project
-deploys, run the worker the VPS runs beside Gunicorn, and work: the start
-command, run here on a port of 127.0.0.1, answers "Hola, mundo", and the
-worker runs until SIGTERM stops it cleanly. requirements.txt, for pip users and PaaS builds, must be
+deploys, run the worker the VPS runs beside Gunicorn and the job it runs on
+a timer, and work: the start command, run here on a port of 127.0.0.1,
+answers "Hola, mundo", the worker runs until SIGTERM stops it cleanly, and
+the job writes its report. requirements.txt, for pip users and PaaS builds, must be
 exactly what uv exports from uv.lock.
 """
 
+import json
 import os
+import re
 import shlex
 import shutil
 import socket
@@ -80,6 +83,17 @@ def test_worker_is_the_process_the_vps_runs_beside_gunicorn():
     assert procfile()["worker"] == worker["startCommand"]
     demo = yaml.safe_load((ROOT / "inventory/demo/group_vars/web.yml").read_text())
     assert demo["app_processes"] == [{"name": "worker", "command": procfile()["worker"]}]
+
+
+def test_timed_job_is_the_one_the_vps_runs_on_its_timer():
+    cron = render_service("cron")
+    assert cron["buildCommand"] == render_service()["buildCommand"]
+    demo = yaml.safe_load((ROOT / "inventory/demo/group_vars/web.yml").read_text())
+    (job,) = demo["app_schedules"]
+    assert job["command"] == cron["startCommand"]
+    # Every N minutes: cron's "*/N * * * *" is systemd's OnCalendar "*:0/N".
+    every = re.fullmatch(r"\*/(\d+) \* \* \* \*", cron["schedule"])
+    assert every and job["on_calendar"] == f"*:0/{every.group(1)}"
 
 
 def test_health_check_path_is_the_deploys_gate():
@@ -197,3 +211,21 @@ def test_worker_command_runs_and_stops_on_sigterm(app_copy):
     finally:
         worker.kill()
     assert '"stopped": true' in state.read_text(encoding="utf-8")
+
+
+def test_timed_job_command_runs_and_reports(app_copy):
+    """The cron job's command, as the platform (or systemd's timer) runs it, twice."""
+    env = {**os.environ, "PATH": f"{TOOLS}{os.pathsep}{os.environ['PATH']}"}
+    for run in (1, 2):
+        job = subprocess.run(
+            shlex.split(render_service("cron")["startCommand"]),
+            cwd=app_copy,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        assert f"report {run} by release" in job.stdout
+    report = json.loads((app_copy / "instance" / "report.json").read_text(encoding="utf-8"))
+    assert report["runs"] == 2
