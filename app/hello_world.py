@@ -4,27 +4,18 @@ Gunicorn serves it as ``hello_world:app``; ``hello_world:create_app()`` is the
 app-factory form of the same app, which the tests deploy too.
 """
 
-import json
 import os
 import socket
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, jsonify, request
 
-# Written by the deploy into each release: which release this code is.
-RELEASE_FILE = Path(__file__).with_name("RELEASE.json")
+from release_info import release_id
+
 # Default ports of the database URL schemes a Flask app usually names.
 DATABASE_PORTS = {"postgres": 5432, "postgresql": 5432, "mysql": 3306, "redis": 6379}
 
 pages = Blueprint("pages", __name__)
-
-
-def release_id() -> str | None:
-    try:
-        return json.loads(RELEASE_FILE.read_text(encoding="utf-8"))["id"]
-    except (OSError, ValueError, KeyError):
-        return None
 
 
 @pages.get("/")

@@ -5,13 +5,13 @@ releases) and records each release it migrates, so a test can see that data
 written by one release is still there in the next one and after a rollback.
 """
 
-import json
 import sqlite3
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from release_info import release_id
+
 DATABASE = Path(__file__).parent / "instance" / "hello.db"
 
 
@@ -27,10 +27,7 @@ def migrate(database: Path, release: str) -> int:
 
 
 def main() -> int:
-    try:
-        release = json.loads((HERE / "RELEASE.json").read_text(encoding="utf-8"))["id"]
-    except (OSError, ValueError, KeyError):
-        release = "unknown"
+    release = release_id("unknown")
     count = migrate(DATABASE, release)
     print(f"migrated {DATABASE} for release {release}; {count} releases recorded")
     return 0

@@ -14,15 +14,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from release_info import release_id, write_json
+
 INSTANCE = Path(__file__).parent / "instance"
-
-
-def release_id() -> str:
-    try:
-        return json.loads((HERE / "RELEASE.json").read_text(encoding="utf-8"))["id"]
-    except (OSError, ValueError, KeyError):
-        return "unknown"
 
 
 def report(instance: Path, release: str) -> dict:
@@ -42,14 +36,12 @@ def report(instance: Path, release: str) -> dict:
         "releases_recorded": recorded,
         "runs": runs + 1,
     }
-    partial = path.with_name(path.name + ".tmp")
-    partial.write_text(json.dumps(state) + "\n", encoding="utf-8")
-    partial.replace(path)
+    write_json(path, state)
     return state
 
 
 def main() -> int:
-    state = report(INSTANCE, release_id())
+    state = report(INSTANCE, release_id("unknown"))
     runs, release, recorded = state["runs"], state["release"], state["releases_recorded"]
     print(f"report {runs} by release {release}: {recorded} releases recorded")
     return 0

@@ -7,7 +7,6 @@ test can see that a deploy restarted it onto the new release. On SIGTERM,
 as systemd stops it, it finishes its beat, notes that it stopped, and exits 0.
 """
 
-import json
 import os
 import signal
 import sys
@@ -15,22 +14,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from release_info import release_id, write_json
+
 STATE_FILE = Path(__file__).parent / "instance" / "worker.json"
-
-
-def release_id() -> str:
-    try:
-        return json.loads((HERE / "RELEASE.json").read_text(encoding="utf-8"))["id"]
-    except (OSError, ValueError, KeyError):
-        return "unknown"
-
-
-def write_state(path: Path, state: dict) -> None:
-    """Replace the state file in one step: a reader never sees half of it."""
-    partial = path.with_name(path.name + ".tmp")
-    partial.write_text(json.dumps(state) + "\n", encoding="utf-8")
-    partial.replace(path)
 
 
 def run(path: Path, release: str, interval: float = 1.0, beats: int | None = None) -> dict:
@@ -51,15 +37,15 @@ def run(path: Path, release: str, interval: float = 1.0, beats: int | None = Non
     }
     while not stopping and (beats is None or state["beats"] < beats):
         state["beats"] += 1
-        write_state(path, state)
+        write_json(path, state)
         time.sleep(interval)
     state["stopped"] = True
-    write_state(path, state)
+    write_json(path, state)
     return state
 
 
 def main() -> int:
-    state = run(STATE_FILE, release_id())
+    state = run(STATE_FILE, release_id("unknown"))
     print(f"worker of release {state['release']} stopped after {state['beats']} beats")
     return 0
 

@@ -34,7 +34,7 @@ def test_factory_builds_a_new_app_each_time():
 def test_healthz_names_the_release(client, tmp_path, monkeypatch):
     record = tmp_path / "RELEASE.json"
     record.write_text('{"id": "20260101T000000Z-abc"}', encoding="utf-8")
-    monkeypatch.setattr("hello_world.RELEASE_FILE", record)
+    monkeypatch.setattr("release_info.RELEASE_FILE", record)
     assert client.get("/healthz").get_json()["release"] == "20260101T000000Z-abc"
 
 
