@@ -16,6 +16,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 ENV       ?= demo
 VERSION   ?=
 TO        ?=
+BACKUP    ?=
 LINES     ?=
 # Secrets: inventory/$(ENV)/.vault-pass (git-ignored) when present; ASK_VAULT=1 asks.
 ASK_VAULT ?=
@@ -23,14 +24,15 @@ VAULT     := $(if $(wildcard inventory/$(ENV)/.vault-pass),--vault-password-file
 # Extra ansible-playbook arguments, e.g. ARGS='-e app_rollback_past_migrations=true'
 ARGS      ?=
 
-.PHONY: help demo down deploy rollback releases status logs run test lint app-test molecule bench venv docker images app-repo
+.PHONY: help demo down deploy rollback restore releases status logs run test lint app-test molecule bench venv docker images app-repo
 
 help:
 	@echo "make demo   deploy the sample app to a local throwaway VPS container"
 	@echo "make down   remove the demo container"
 	@echo "make deploy ENV=production [VERSION=ref]   provision and deploy inventory/ENV"
 	@echo "make rollback ENV=production [TO=release]  back to the previous (or a named) release"
-	@echo "make releases ENV=production   each host's releases: state, commit, version, who, when"
+	@echo "make restore ENV=production BACKUP=name  the shared data as a backup holds it (make releases names them)"
+	@echo "make releases ENV=production   each host's releases: state, commit, version, who, when; its backups"
 	@echo "make status ENV=production     each host: live release, its units, its health; balancers' shares"
 	@echo "make logs ENV=production [LINES=50]   each host: the app's journal and nginx's error log"
 	@echo "make run ENV=production CMD='flask routes' [ALL=1]   a one-off command in the live release (first host, or all)"
@@ -79,6 +81,10 @@ deploy: venv
 
 rollback: venv
 	$(BIN)/ansible-playbook -i inventory/$(ENV) $(VAULT) playbooks/rollback.yml $(if $(TO),-e app_rollback_to=$(TO)) $(ARGS)
+
+restore: venv
+	@$(if $(BACKUP),:,echo "make restore needs BACKUP, e.g. make restore ENV=$(ENV) BACKUP=<name>; make releases ENV=$(ENV) names them" >&2; exit 2)
+	$(BIN)/ansible-playbook -i inventory/$(ENV) $(VAULT) playbooks/restore.yml -e app_restore_backup=$(BACKUP) $(ARGS)
 
 releases: venv
 	$(BIN)/ansible-playbook -i inventory/$(ENV) $(VAULT) playbooks/releases.yml $(ARGS)

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """What a host holds, read in one pass, printed as JSON for the app role.
 
-usage: releases.py RELEASES_DIR VENVS_DIR HISTORY_FILE CURRENT_LINK
+usage: releases.py RELEASES_DIR VENVS_DIR HISTORY_FILE CURRENT_LINK BACKUPS_DIR
 
 For each release directory: its RELEASE.json, its failed mark and reason,
-its virtualenv, its state (live, previous, failed, rolled back) and the
+its virtualenv, its state (live, previous, failed, rolled back), the
 releases that ran migrations since it last served (a rollback to it would
 cross them), from the history file (one JSON event per line: deploy,
-rollback, auto-rollback, migrate). Also every virtualenv. Read-only;
-standard library only, so it runs on the host's python3.
+rollback, auto-rollback, migrate, restore), and whether the shared data was
+backed up before its migrations. Also every virtualenv, and every backup
+(<name>.tar.gz in BACKUPS_DIR, oldest first: names start with their time).
+Read-only; standard library only, so it runs on the host's python3.
 """
 
 import json
@@ -43,8 +45,12 @@ class History:
     def __init__(self, path, live):
         self.events = [e for e in (load(line, None) for line in text(path).splitlines()) if e]
         self.live = live
-        # Switches of "current": every event but migrations, with its position.
-        self.switches = [(i, e) for i, e in enumerate(self.events) if e.get("action") != "migrate"]
+        # Switches of "current", with their positions.
+        self.switches = [
+            (i, e)
+            for i, e in enumerate(self.events)
+            if e.get("action") in ("deploy", "rollback", "auto-rollback")
+        ]
         # The release that served before the live one (an automatic rollback
         # back to it does not count: the release it left never really served).
         self.previous = next(
@@ -87,9 +93,17 @@ class History:
         )
 
 
-def main(releases, venvs, history_file, current):
+def backups(path):
+    if not os.path.isdir(path):
+        return []
+    names = (e.name for e in os.scandir(path) if e.is_file(follow_symlinks=False))
+    return sorted(name[: -len(".tar.gz")] for name in names if name.endswith(".tar.gz"))
+
+
+def main(releases, venvs, history_file, current, backups_dir):
     live = os.path.basename(os.readlink(current)) if os.path.islink(current) else ""
     history = History(history_file, live)
+    saved = backups(backups_dir)
     found = {}
     for release in dirs(releases):
         mark = os.path.join(releases, release, ".failed")
@@ -103,8 +117,10 @@ def main(releases, venvs, history_file, current):
             "state": history.state(release, failed),
             "migrated": history.migrated(release),
             "migrations_since": history.migrations_since(release),
+            "backup": release in saved,
         }
-    print(json.dumps({"releases": found, "venvs": [os.path.join(venvs, v) for v in dirs(venvs)]}))
+    venv_paths = [os.path.join(venvs, v) for v in dirs(venvs)]
+    print(json.dumps({"releases": found, "venvs": venv_paths, "backups": saved}))
 
 
 if __name__ == "__main__":
