@@ -24,13 +24,14 @@ VAULT     := $(if $(wildcard inventory/$(ENV)/.vault-pass),--vault-password-file
 # Extra ansible-playbook arguments, e.g. ARGS='-e app_rollback_past_migrations=true'
 ARGS      ?=
 
-.PHONY: help demo down deploy rollback restore releases status logs run test lint app-test molecule bench venv docker images app-repo
+.PHONY: help demo down deploy rollback backup restore releases status logs run test lint app-test molecule bench venv docker images app-repo
 
 help:
 	@echo "make demo   deploy the sample app to a local throwaway VPS container"
 	@echo "make down   remove the demo container"
 	@echo "make deploy ENV=production [VERSION=ref]   provision and deploy inventory/ENV"
 	@echo "make rollback ENV=production [TO=release]  back to the previous (or a named) release"
+	@echo "make backup ENV=production     each host's shared data into a backup, now"
 	@echo "make restore ENV=production BACKUP=name  the shared data as a backup holds it (make releases names them)"
 	@echo "make releases ENV=production   each host's releases: state, commit, version, who, when; its backups"
 	@echo "make status ENV=production     each host: live release, its units, its health; balancers' shares"
@@ -81,6 +82,9 @@ deploy: venv
 
 rollback: venv
 	$(BIN)/ansible-playbook -i inventory/$(ENV) $(VAULT) playbooks/rollback.yml $(if $(TO),-e app_rollback_to=$(TO)) $(ARGS)
+
+backup: venv
+	$(BIN)/ansible-playbook -i inventory/$(ENV) $(VAULT) playbooks/backup.yml $(ARGS)
 
 restore: venv
 	@$(if $(BACKUP),:,echo "make restore needs BACKUP, e.g. make restore ENV=$(ENV) BACKUP=<name>; make releases ENV=$(ENV) names them" >&2; exit 2)

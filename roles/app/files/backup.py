@@ -9,7 +9,8 @@ app_shared_files every release links) goes into ARCHIVE, a gzipped tar that
 keeps owners, modes and times. An SQLite database is copied with SQLite's
 online backup, so the copy is consistent while the app writes to it; its
 -journal, -wal and -shm files are left out (the copy holds what they held).
-ARCHIVE (0600) appears whole or not at all. Prints what it holds.
+ARCHIVE (0600, in a 0700 directory) appears whole or not at all. Prints
+what it holds.
 
 restore: ARCHIVE is unpacked beside SHARED_DIR, then each of its top-level
 entries (instance/, config.toml) takes the place of the one in SHARED_DIR,
@@ -65,6 +66,8 @@ def add_database(tar: tarfile.TarFile, path: Path, arcname: str, scratch: Path) 
 
 
 def create(shared: Path, archive: Path) -> None:
+    archive.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    archive.parent.chmod(0o700)
     partial = archive.with_name(archive.name + ".partial")
     files = databases = 0
     with tempfile.TemporaryDirectory(dir=archive.parent) as scratch:
