@@ -105,3 +105,17 @@ def test_restore_refuses_a_path_outside_the_shared_directory(tmp_path):
     assert failed.returncode != 0
     assert "unsafe path in the archive: ../evil" in failed.stderr
     assert (shared / "config.toml").read_text() == "answer = 1\n"
+
+
+def test_a_second_backup_of_the_same_name_keeps_the_first(tmp_path):
+    shared = shared_dir(tmp_path)
+    run("create", shared, tmp_path / "backups" / "r1.tar.gz")
+    (shared / "config.toml").write_text("answer = 2\n")
+    said = run("create", shared, tmp_path / "backups" / "r1.tar.gz")
+    names = sorted(p.name for p in (tmp_path / "backups").iterdir())
+    again = [name for name in names if name != "r1.tar.gz"]
+    assert len(names) == 2 and len(again) == 1
+    assert again[0].startswith("r1-") and again[0] in said
+    assert oct((tmp_path / "backups").stat().st_mode & 0o777) == "0o700"
+    run("restore", tmp_path / "backups" / "r1.tar.gz", shared)
+    assert (shared / "config.toml").read_text() == "answer = 1\n"

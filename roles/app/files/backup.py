@@ -9,8 +9,9 @@ app_shared_files every release links) goes into ARCHIVE, a gzipped tar that
 keeps owners, modes and times. An SQLite database is copied with SQLite's
 online backup, so the copy is consistent while the app writes to it; its
 -journal, -wal and -shm files are left out (the copy holds what they held).
-ARCHIVE (0600, in a 0700 directory) appears whole or not at all. Prints
-what it holds.
+ARCHIVE (0600, in a 0700 directory) appears whole or not at all, and never
+over another: if it exists, the new one's name ends with the time. Prints
+what it holds and where.
 
 restore: ARCHIVE is unpacked beside SHARED_DIR, then each of its top-level
 entries (instance/, config.toml) takes the place of the one in SHARED_DIR,
@@ -28,6 +29,7 @@ import sqlite3
 import sys
 import tarfile
 import tempfile
+import time
 from pathlib import Path
 from urllib.request import pathname2url
 
@@ -68,6 +70,11 @@ def add_database(tar: tarfile.TarFile, path: Path, arcname: str, scratch: Path) 
 def create(shared: Path, archive: Path) -> None:
     archive.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     archive.parent.chmod(0o700)
+    if archive.exists():
+        # Never over an older backup (a release deployed again backs up
+        # again): this one gets its time in its name.
+        now = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        archive = archive.with_name(f"{archive.name.removesuffix('.tar.gz')}-{now}.tar.gz")
     partial = archive.with_name(archive.name + ".partial")
     files = databases = 0
     with tempfile.TemporaryDirectory(dir=archive.parent) as scratch:

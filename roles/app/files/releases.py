@@ -9,7 +9,7 @@ releases that ran migrations since it last served (a rollback to it would
 cross them), from the history file (one JSON event per line: deploy,
 rollback, auto-rollback, migrate, restore), and whether the shared data was
 backed up before its migrations. Also every virtualenv, and every backup
-(<name>.tar.gz in BACKUPS_DIR, oldest first: names start with their time).
+(<name>.tar.gz in BACKUPS_DIR), oldest first.
 Read-only; standard library only, so it runs on the host's python3.
 """
 
@@ -94,10 +94,15 @@ class History:
 
 
 def backups(path):
+    """Backup names, oldest first (by the time each was written)."""
     if not os.path.isdir(path):
         return []
-    names = (e.name for e in os.scandir(path) if e.is_file(follow_symlinks=False))
-    return sorted(name[: -len(".tar.gz")] for name in names if name.endswith(".tar.gz"))
+    found = [
+        (e.stat(follow_symlinks=False).st_mtime, e.name.removesuffix(".tar.gz"))
+        for e in os.scandir(path)
+        if e.is_file(follow_symlinks=False) and e.name.endswith(".tar.gz")
+    ]
+    return [name for _, name in sorted(found)]
 
 
 def main(releases, venvs, history_file, current, backups_dir):
@@ -117,7 +122,10 @@ def main(releases, venvs, history_file, current, backups_dir):
             "state": history.state(release, failed),
             "migrated": history.migrated(release),
             "migrations_since": history.migrations_since(release),
-            "backup": release in saved,
+            # The newest backup taken before its migrations ("" if none).
+            "backup": next(
+                (b for b in reversed(saved) if b == release or b.startswith(release + "-")), ""
+            ),
         }
     venv_paths = [os.path.join(venvs, v) for v in dirs(venvs)]
     print(json.dumps({"releases": found, "venvs": venv_paths, "backups": saved}))
