@@ -32,7 +32,7 @@ help:
 	@echo "make deploy ENV=production [VERSION=ref]   provision and deploy inventory/ENV"
 	@echo "make rollback ENV=production [TO=release]  back to the previous (or a named) release"
 	@echo "make backup ENV=production     each host's shared data into a backup, now"
-	@echo "make restore ENV=production BACKUP=name  the shared data as a backup holds it (make releases names them)"
+	@echo "make restore ENV=production BACKUP=name [FROM=host]  the shared data as a backup holds it (make releases names them; FROM: another host's copy)"
 	@echo "make releases ENV=production   each host's releases: state, commit, version, who, when; its backups"
 	@echo "make status ENV=production     each host: live release, its units, its health; balancers' shares"
 	@echo "make logs ENV=production [LINES=50]   each host: the app's journal and nginx's error log"
@@ -88,7 +88,7 @@ backup: venv
 
 restore: venv
 	@$(if $(BACKUP),:,echo "make restore needs BACKUP, e.g. make restore ENV=$(ENV) BACKUP=<name>; make releases ENV=$(ENV) names them" >&2; exit 2)
-	$(BIN)/ansible-playbook -i inventory/$(ENV) $(VAULT) playbooks/restore.yml -e app_restore_backup=$(BACKUP) $(ARGS)
+	$(BIN)/ansible-playbook -i inventory/$(ENV) $(VAULT) playbooks/restore.yml -e app_restore_backup=$(BACKUP) $(if $(FROM),-e app_restore_from=$(FROM)) $(ARGS)
 
 releases: venv
 	$(BIN)/ansible-playbook -i inventory/$(ENV) $(VAULT) playbooks/releases.yml $(ARGS)
