@@ -40,10 +40,10 @@ def host(tmp_path):
     return tmp_path
 
 
-def record_of(host, digest="d1", units=None):
+def record_of(host, digests=None, units=None):
     return {
         "format": state.FORMAT,
-        "digest": digest,
+        "digests": digests or {"base": "b1", "nginx": "n1", "gunicorn": "g1"},
         "paths": state.fingerprint_paths(
             [str(host / "etc"), f"{host}/srv/hello/", f"{host}/srv/hello/releases/"],
             [str(host / "etc/upstream.conf")],
@@ -53,7 +53,7 @@ def record_of(host, digest="d1", units=None):
 
 
 def test_an_unchanged_host_matches_its_record(host):
-    assert state.differences(record_of(host), record_of(host)) == []
+    assert state.host_differences(record_of(host), record_of(host)) == []
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_an_unchanged_host_matches_its_record(host):
 def test_a_change_by_hand_is_named(host, change, expected):
     before = record_of(host)
     change(host)
-    found = state.differences(before, record_of(host))
+    found = state.host_differences(before, record_of(host))
     assert any(line.endswith(expected) for line in found), found
 
 
@@ -90,28 +90,47 @@ def test_content_the_deploy_owns_is_not_drift(host):
     (host / "etc/upstream.conf").write_text("server unix:/run/hello-blue.sock;\n")
     (host / "srv/hello/releases/two").write_text("new release\n")
     (host / "srv/hello/current").symlink_to("releases/two")
-    assert state.differences(before, record_of(host)) == []
+    assert state.host_differences(before, record_of(host)) == []
 
 
-def test_other_settings_or_roles_send_the_host_through_every_task(host):
-    assert state.differences(record_of(host, "d1"), record_of(host, "d2")) == [
-        "the roles or their settings changed"
-    ]
-    assert state.differences(None, record_of(host)) == ["no record of an earlier provisioning"]
+def test_a_role_whose_files_or_settings_changed_runs_again_alone(host):
+    assert state.due(record_of(host), record_of(host)) == ([], [])
+    edited = {"base": "b1", "nginx": "n2", "gunicorn": "g2"}
+    assert state.due(record_of(host), record_of(host, edited)) == (
+        ["nginx", "gunicorn"],
+        ["the files or settings of nginx, gunicorn changed"],
+    )
+    # A role the record has not seen (the host joined group lb) runs too.
+    more = {"base": "b1", "nginx": "n1", "gunicorn": "g1", "lb": "l1"}
+    assert state.due(record_of(host), record_of(host, more)) == (
+        ["lb"],
+        ["the files or settings of lb changed"],
+    )
+
+
+def test_a_change_on_the_host_or_no_record_sends_it_through_every_role(host):
+    every = ["base", "nginx", "gunicorn"]
+    before = record_of(host)
+    (host / "etc/nginx/nginx.conf").write_text("events {}\n# by hand\n")
+    edited = {"base": "b1", "nginx": "n2", "gunicorn": "g1"}
+    roles, found = state.due(before, record_of(host, edited))
+    assert roles == every and found[0].endswith("nginx/nginx.conf changed")
+    assert state.due(None, record_of(host)) == (every, ["no record of an earlier provisioning"])
     older = dict(record_of(host), format=state.FORMAT - 1)
-    assert state.differences(older, record_of(host)) == [
-        "the record is from an older version of this check"
-    ]
+    assert state.due(older, record_of(host)) == (
+        every,
+        ["the record is from an older version of this check"],
+    )
 
 
 def test_a_service_that_stopped_is_drift_one_that_started_is_not(host):
     before = record_of(host, units={"nginx.service": "active", "hello.service": "inactive"})
     started = record_of(host, units={"nginx.service": "active", "hello.service": "active"})
-    assert state.differences(before, started) == []
+    assert state.host_differences(before, started) == []
     stopped = record_of(host, units={"nginx.service": "failed", "hello.service": "active"})
-    assert state.differences(before, stopped) == ["nginx.service is failed"]
+    assert state.host_differences(before, stopped) == ["nginx.service is failed"]
     disabled = record_of(host, units={"hello.service": "active"})
-    assert state.differences(before, disabled) == ["nginx.service is no longer enabled"]
+    assert state.host_differences(before, disabled) == ["nginx.service is no longer enabled"]
 
 
 def test_enabled_units_are_the_links_systemctl_enable_makes(tmp_path):

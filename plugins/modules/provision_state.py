@@ -1,14 +1,16 @@
 #!/usr/bin/python
 """Compare a host with the record of its last full provisioning, or record it.
 
-The record holds a digest of what provisioning applied (the roles' files and
-settings, computed on the controller) and a fingerprint of what provisioning
-manages on the host: every file under the watched paths (type, owner, mode,
-content), the installed packages (dpkg's status file is one of the paths),
-and which units enabled at boot were running. A host whose digest and
-fingerprint both still match would change nothing in a full run, so the
-provisioning roles can be skipped there; any difference, even one a full run
-would leave alone, sends the host through every task.
+The record holds a digest per role of what provisioning applied (the role's
+files and settings, computed on the controller) and a fingerprint of what
+provisioning manages on the host: every file under the watched paths (type,
+owner, mode, content), the installed packages (dpkg's status file is one of
+the paths), and which units enabled at boot were running. A host whose
+digests and fingerprint all still match would change nothing in a full run,
+so the provisioning roles can be skipped there. A role whose files or
+settings changed runs again alone; any change on the host itself, even one a
+full run would leave alone, sends the host through every role (what changed
+on a host says nothing of which role owns it).
 """
 
 import glob
@@ -34,9 +36,10 @@ options:
     description: The record, a JSON file readable by root only.
     type: path
     required: true
-  digest:
-    description: Digest of what provisioning applies, computed on the controller.
-    type: str
+  digests:
+    description: Digest of what each provisioning role applies (its files and settings), by role,
+      computed on the controller.
+    type: dict
     required: true
   watch:
     description:
@@ -65,6 +68,11 @@ current:
   description: Whether the host matches its record (state=checked).
   type: bool
   returned: always
+roles:
+  description: The roles to run (state=checked), in the order of C(digests); empty when current.
+  type: list
+  elements: str
+  returned: always
 reason:
   description: The first differences found, empty when current.
   type: str
@@ -73,7 +81,8 @@ reason:
 
 # Bumped whenever what the fingerprint holds changes: older records no longer match.
 # 2: enabled units read from their links, not from systemctl list-unit-files.
-FORMAT = 2
+# 3: a digest per role.
+FORMAT = 3
 
 
 def _owner(st):
@@ -164,14 +173,12 @@ def running_units(module, units_dir="/etc/systemd/system"):
     return units
 
 
-def differences(record, now):
-    """What differs between a record and the host now, most telling first."""
+def host_differences(record, now):
+    """What differs on the host itself since the record, most telling first."""
     if record is None:
         return ["no record of an earlier provisioning"]
     if record.get("format") != now["format"]:
         return ["the record is from an older version of this check"]
-    if record.get("digest") != now["digest"]:
-        return ["the roles or their settings changed"]
     found = []
     before, after = record.get("paths", {}), now["paths"]
     for path in sorted(before.keys() | after.keys()):
@@ -188,11 +195,24 @@ def differences(record, now):
     return found
 
 
+def due(record, now):
+    """The roles to run and why: every role when the host itself differs
+    from its record, else the roles whose files or settings changed."""
+    found = host_differences(record, now)
+    if found:
+        return list(now["digests"]), found
+    recorded = record.get("digests", {})
+    changed = [role for role, digest in now["digests"].items() if recorded.get(role) != digest]
+    if changed:
+        return changed, [f"the files or settings of {', '.join(changed)} changed"]
+    return [], []
+
+
 def main():
     module = AnsibleModule(
         argument_spec={
             "path": {"type": "path", "required": True},
-            "digest": {"type": "str", "required": True},
+            "digests": {"type": "dict", "required": True},
             "watch": {"type": "list", "elements": "str", "required": True},
             "content_not_watched": {"type": "list", "elements": "path", "default": []},
             "state": {"type": "str", "choices": ["checked", "recorded"], "default": "checked"},
@@ -202,7 +222,7 @@ def main():
     params = module.params
     now = {
         "format": FORMAT,
-        "digest": params["digest"],
+        "digests": params["digests"],
         "paths": fingerprint_paths(params["watch"], params["content_not_watched"]),
         "units": running_units(module),
     }
@@ -211,11 +231,11 @@ def main():
             record = json.load(handle)
     except (FileNotFoundError, ValueError):
         record = None
-    found = differences(record, now)
+    roles, found = due(record, now)
     reason = "; ".join(found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
 
     if params["state"] == "checked":
-        module.exit_json(changed=False, current=not found, reason=reason)
+        module.exit_json(changed=False, current=not roles, roles=roles, reason=reason)
 
     changed = record != now
     if changed and not module.check_mode:
@@ -226,7 +246,7 @@ def main():
         ) as handle:
             json.dump(now, handle, sort_keys=True)
         os.replace(temporary, params["path"])
-    module.exit_json(changed=changed, current=True, reason="")
+    module.exit_json(changed=changed, current=True, roles=[], reason="")
 
 
 if __name__ == "__main__":
