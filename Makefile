@@ -108,11 +108,17 @@ run: venv
 
 # --- tests ------------------------------------------------------------------
 # The images build (mostly waiting on the mirror) while lint and the app
-# tests run; the scenarios start once all of it passed.
+# tests run, those two side by side (each keeps one core busy; the output of
+# each is printed whole when it ends); the scenarios start once all of it
+# passed.
 test: venv docker
 	@mkdir -p $(BUILD)
-	@$(MAKE) --no-print-directory images > $(BUILD)/images.log 2>&1 & images=$$!; \
-	 $(MAKE) --no-print-directory lint app-test; checks=$$?; \
+	@start=$$(date +%s); \
+	 { $(MAKE) --no-print-directory images; built=$$?; \
+	   echo "=== images: $$( [ $$built -eq 0 ] && echo ready || echo FAILED) after $$(( $$(date +%s) - start )) s"; \
+	   exit $$built; } > $(BUILD)/images.log 2>&1 & images=$$!; \
+	 $(MAKE) --no-print-directory -j2 --output-sync=target lint app-test; checks=$$?; \
+	 echo "=== lint and app tests: $$( [ $$checks -eq 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; \
 	 wait $$images; built=$$?; cat $(BUILD)/images.log; \
 	 [ $$checks -eq 0 ] && [ $$built -eq 0 ] && $(MAKE) --no-print-directory molecule
 
