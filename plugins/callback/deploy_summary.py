@@ -61,8 +61,13 @@ class CallbackModule(CallbackBase):
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
         if not ignore_errors:
-            reason = " ".join(str(result._result.get("msg") or "failed").split())
-            self.outcome[result._host.get_name()] = f"FAILED: {reason}"
+            # A command's own words (a raw step that holds the lock or finds
+            # the host unprovisioned) say more than "non-zero return code".
+            reason = str(result._result.get("msg") or "failed")
+            said = str(result._result.get("stderr") or "").strip()
+            if said and said not in reason:
+                reason = f"{reason}: {said}"
+            self.outcome[result._host.get_name()] = f"FAILED: {' '.join(reason.split())}"
 
     def v2_runner_on_unreachable(self, result):
         reason = " ".join(str(result._result.get("msg") or "").split())
