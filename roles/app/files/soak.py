@@ -11,8 +11,9 @@ must answer one of the STATUS codes. Then reads the lines nginx appended to
 LOG meanwhile ("<time> <status> <release>") and counts the answers that came
 from RELEASE, or from no release at all (nginx's own 502 or 504 when the app
 is gone); at most MAX_5XX_PERCENT of them may be 5xx. Prints the figures as
-JSON; when a limit is crossed, says which on stderr and exits 1, so the
-deploy rolls back. Standard library only: it runs on the host's python3.
+JSON, with "failed": which limit was crossed, if one was (empty if none);
+then says it on stderr too and exits 1, so the deploy rolls back.
+Standard library only: it runs on the host's python3.
 """
 
 import json
@@ -78,7 +79,6 @@ def main(log, release, url, host, seconds, interval, max_percent, *statuses):
         "percent_5xx": percent,
         "max_percent_5xx": max_percent,
     }
-    print(json.dumps(summary))
     problems = []
     if bad_polls:
         problems.append(
@@ -89,9 +89,12 @@ def main(log, release, url, host, seconds, interval, max_percent, *statuses):
             f"{errors} of {answers} answers of the release were 5xx ({percent}%, "
             f"over the {max_percent}% allowed)"
         )
+    verdict = "; ".join(problems)
     if problems:
-        verdict = "; ".join(problems)
-        print(f"soak of {release} over {summary['seconds']} s: {verdict}", file=sys.stderr)
+        verdict = f"soak of {release} over {summary['seconds']} s: {verdict}"
+    print(json.dumps({**summary, "failed": verdict}))
+    if problems:
+        print(verdict, file=sys.stderr)
         return 1
     return 0
 
