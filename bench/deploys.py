@@ -127,6 +127,8 @@ def main():
         lines = [
             f"Deploys to one host, {machine}, {via}; wall time of ansible-playbook,",
             f"its start included; median of {args.runs} runs, cold: one (`bench/deploys.py`).",
+            "The sample app's web service alone, as the baseline deploys it: without the",
+            "demo's worker and timed job (`app_processes`, `app_schedules`).",
             "",
             "| what | median | vs baseline | runs | goal |",
             "|---|---|---|---|---|",

@@ -135,7 +135,8 @@ def main():
             "over SSH as a sudo user, as to real servers."
             if args.connection == "ssh"
             else "over `docker exec` (`--connection docker`)."
-        ),
+        )
+        + " The sample app's web service alone, without the demo's worker and timed job.",
         "",
         "| web hosts | cold provision + deploy | code-only redeploy | no-change rerun "
         f"| code-only vs {args.sizes[0]} host | code-only CPU: controller | containers "
